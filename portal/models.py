@@ -1,0 +1,73 @@
+"""Accounts and site-wide content of the portal."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from portal.validators import mask_mobile, validate_mobile
+
+SUPERVISORS_GROUP = "supervisors"
+CATALOGUE_EDITORS_GROUP = "catalogue_editors"
+
+
+class User(AbstractUser):
+    """One account for everybody: citizens, enterprise agents, staff and supervisors.
+
+    What a person may do comes from their relations, not from a type on the account:
+    staff belong to departments (``matters.DepartmentMembership``), supervisors are in
+    the ``supervisors`` group, catalogue editors in ``catalogue_editors``.
+    """
+
+    real_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    mobile = models.CharField(_("手机号码"), max_length=20, blank=True, validators=[validate_mobile])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile) if self.mobile else ""
+
+    @cached_property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.is_active and SUPERVISORS_GROUP in self.group_names
+
+    @property
+    def is_catalogue_editor(self) -> bool:
+        """May edit every department's matters (编目管理员)."""
+        return self.is_active and (self.is_superuser or CATALOGUE_EDITORS_GROUP in self.group_names)
+
+
+class NoticeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__lte=timezone.now()).order_by("-pinned", "-published_at")
+
+
+class Notice(models.Model):
+    """通知公告 shown on the home page."""
+
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    pinned = models.BooleanField(_("置顶"), default=False)
+    published_at = models.DateTimeField(_("发布时间"), default=timezone.now, db_index=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通知公告")
+        verbose_name_plural = _("通知公告")
+        ordering = ["-pinned", "-published_at"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,60 @@
+"""Home, search and navigation pages: the portal's own views over the catalogue."""
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from matters import search as matter_search
+from matters import selectors as matter_selectors
+from portal.context_processors import LARGE_TEXT_COOKIE
+from portal.models import Notice
+
+
+def home(request):
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "life_themes": matter_selectors.themes_for("citizen"),
+            "enterprise_themes": matter_selectors.themes_for("enterprise"),
+            "popular_matters": matter_selectors.popular_matters(limit=10),
+            "departments": matter_selectors.departments_with_matters(),
+            "notices": Notice.objects.published()[:5],
+        },
+    )
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()
+    results = matter_search.search(matter_selectors.published_matters(), query) if query else None
+    return render(request, "portal/search.html", {"query": query, "results": results})
+
+
+@require_POST
+def toggle_large_text(request):
+    """适老化 large-text mode, kept per browser in a cookie so it works without JavaScript."""
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if request.COOKIES.get(LARGE_TEXT_COOKIE) == "1":
+        response.delete_cookie(LARGE_TEXT_COOKIE, samesite="Lax")
+    else:
+        response.set_cookie(
+            LARGE_TEXT_COOKIE,
+            "1",
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    return response
+
+
+def bench_minimal(request):
+    """The comparison view of `make bench`: a template-free response through the full middleware stack."""
+    return HttpResponse(f"{settings.PORTAL_SITE_NAME} ok")
