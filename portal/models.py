@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.validators import mask_mobile, validate_mobile
 
+# Role groups: their permissions are kept in sync by portal.roles after every migrate.
 SUPERVISORS_GROUP = "supervisors"
 CATALOGUE_EDITORS_GROUP = "catalogue_editors"
+DEPARTMENT_STAFF_GROUP = "department_staff"
 
 
 class User(AbstractUser):
