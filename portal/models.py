@@ -73,3 +73,38 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule (State Council notice) is loaded.
+
+    Years without a row fall back to Monday–Friday and the admin shows a warning.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=100, default="chinese-calendar")
+    loaded_at = models.DateTimeField(_("导入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("节假日年度")
+        verbose_name_plural = _("节假日年度")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday week: a holiday on a weekday or a working weekend day (调休)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("说明"), max_length=50, blank=True, help_text=_("例如：国庆节、国庆节调休上班"))
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

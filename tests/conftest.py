@@ -5,6 +5,18 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Rolled-back rows must not survive in a process cache between tests."""
+    from django.core.cache import cache
+
+    from portal import workdays
+
+    cache.clear()
+    workdays._exceptions_for.cache_clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Uploaded files of a test never land in the project folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
