@@ -108,3 +108,50 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class NotificationTemplate(models.Model):
+    """The text of a notification, editable in the admin; ``{placeholders}`` are filled per case."""
+
+    key = models.CharField(_("标识"), max_length=50, unique=True)
+    description = models.CharField(_("用途"), max_length=100)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("站内信内容"))
+    sms = models.CharField(_("短信内容"), max_length=300, blank=True, help_text=_("留空则不发短信"))
+    send_email = models.BooleanField(_("发送邮件"), default=True)
+
+    class Meta:
+        verbose_name = _("通知模板")
+        verbose_name_plural = _("通知模板")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.description}"
+
+
+class Notification(models.Model):
+    """A message in a user's portal inbox (站内信), also sent by SMS / e-mail by a task."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(_("去重键"), max_length=128, unique=True)
+    template_key = models.CharField(_("模板"), max_length=50)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    sms_text = models.CharField(_("短信内容"), max_length=300, blank=True)
+    send_email = models.BooleanField(_("发送邮件"), default=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内信")
+        verbose_name_plural = _("站内信")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.title

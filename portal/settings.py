@@ -206,8 +206,14 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Applicants' materials and issued documents: never under MEDIA_URL, served by views that check permissions.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -229,6 +235,7 @@ EMAIL_BACKEND = env.str(
 )
 if PRODUCTION:
     vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+SMS_BACKEND = env.str("SMS_BACKEND", default="portal.notifications.ConsoleSMSBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="中山市政务服务网 <noreply@zs.gov.example>")
 
 # --- Django REST framework -------------------------------------------------------

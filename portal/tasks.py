@@ -5,3 +5,10 @@ from celery import shared_task
 def ping() -> str:
     """Health check: a worker that answers runs tasks (used by the CI smoke test)."""
     return "pong"
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def send_notification(notification_id: int) -> None:
+    from portal import notifications
+
+    notifications.send(notification_id)

@@ -1,0 +1,174 @@
+"""Notifications: a message in the portal inbox, then SMS and e-mail from a Celery task.
+
+Texts are ``NotificationTemplate`` rows editable in the admin; the defaults below are
+created on first use. ``notify`` is idempotent by ``key`` (one notification per process
+record), so a retried service or task never sends twice.
+"""
+
+import logging
+import string
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from portal.models import Notification, NotificationTemplate, User
+
+logger = logging.getLogger(__name__)
+
+# key: (description, title, inbox body, sms)
+DEFAULT_TEMPLATES = {
+    "case_submitted": (
+        "申请已提交",
+        "您的申请已提交：{matter}",
+        "您申请的“{matter}”已提交，统一申办流水号 {serial}，查询码 {query_code}。"
+        "我们将在{pre_review_days}个工作日内完成预审。",
+        "【中山市政务服务网】您申请的{matter}已提交，流水号{serial}，查询码{query_code}。",
+    ),
+    "case_accepted": (
+        "已受理",
+        "您的申请已受理：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）已于 {date} 受理，承诺办结日期为 {due_date}。{opinion}",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）已受理，承诺{due_date}前办结。",
+    ),
+    "case_correction_requested": (
+        "需要补正材料",
+        "请补正申请材料：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）需要补正材料：{opinion}。请登录“我的办件”一次性补齐。",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）需补正材料，请登录网上办事大厅查看。",
+    ),
+    "case_rejected": (
+        "不予受理",
+        "您的申请不予受理：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）不予受理。原因：{reason}。{opinion}",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）不予受理，详情请查看不予受理通知书。",
+    ),
+    "case_begin_special_procedure": (
+        "进入特别程序",
+        "您的申请进入特别程序：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）进入{reason}程序，所需时间不计入办理时限。{opinion}",
+        "",
+    ),
+    "case_end_special_procedure": (
+        "特别程序结束",
+        "特别程序已结束：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）特别程序已结束，恢复计时，承诺办结日期为 {due_date}。",
+        "",
+    ),
+    "case_extend": (
+        "延长审批期限",
+        "审批期限已延长：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）审批期限延长至 {due_date}。理由：{opinion}",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）审批期限延长至{due_date}。",
+    ),
+    "case_complete": (
+        "已办结",
+        "您的申请已办结：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）已办结，结果：{decision}。可在“我的办件”下载办结通知书。",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）已办结，请登录查看结果。",
+    ),
+    "case_complete_immediately": (
+        "已办结（即办）",
+        "您的申请已办结：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）已即时办结。可在“我的办件”下载办结通知书。",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）已办结。",
+    ),
+    "case_deliver": (
+        "已送达",
+        "办理结果已送达：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）办理结果已送达。欢迎对本次服务进行评价。",
+        "",
+    ),
+    "case_withdraw": (
+        "已撤回",
+        "您已撤回申请：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）已撤回。",
+        "",
+    ),
+}
+
+
+class _Defaulting(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def _format(text: str, context: dict) -> str:
+    return string.Formatter().vformat(text, (), _Defaulting(context))
+
+
+def template_for(key: str) -> NotificationTemplate:
+    template = NotificationTemplate.objects.filter(key=key).first()
+    if template is None:
+        description, title, body, sms = DEFAULT_TEMPLATES[key]
+        template, _created = NotificationTemplate.objects.get_or_create(
+            key=key, defaults={"description": description, "title": title, "body": body, "sms": sms}
+        )
+    return template
+
+
+def ensure_default_templates() -> None:
+    for key in DEFAULT_TEMPLATES:
+        template_for(key)
+
+
+def notify(*, user: User, template_key: str, context: dict, key: str, link: str = "") -> Notification:
+    """Put a message in ``user``'s inbox and send it by SMS / e-mail after commit (once per ``key``)."""
+    template = template_for(template_key)
+    notification, created = Notification.objects.get_or_create(
+        key=key,
+        defaults={
+            "user": user,
+            "template_key": template_key,
+            "title": _format(template.title, context),
+            "body": _format(template.body, context),
+            "sms_text": _format(template.sms, context),
+            "send_email": template.send_email,
+            "link": link,
+        },
+    )
+    if created:
+        from portal.tasks import send_notification
+
+        transaction.on_commit(lambda: send_notification.delay(notification.pk))
+    return notification
+
+
+def send(notification_id: int) -> None:
+    """Send the SMS and e-mail of a notification that were not sent yet (safe to run twice)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().select_related("user").filter(pk=notification_id).first()
+        )
+        if notification is None:
+            return
+        user = notification.user
+        if notification.sms_text and user.mobile and notification.sms_sent_at is None:
+            sms_backend().send(user.mobile, notification.sms_text)
+            notification.sms_sent_at = timezone.now()
+        if notification.send_email and user.email and notification.email_sent_at is None:
+            send_mail(notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            notification.email_sent_at = timezone.now()
+        notification.save(update_fields=["sms_sent_at", "email_sent_at"])
+
+
+class ConsoleSMSBackend:
+    """Writes SMS to the log (embedded mode); production sets SMS_BACKEND to a gateway client."""
+
+    def send(self, mobile: str, text: str) -> None:
+        logger.info("SMS to %s: %s", mobile[:3] + "****" + mobile[-4:], text)
+
+
+class LocmemSMSBackend:
+    """Keeps sent SMS in memory for tests (``LocmemSMSBackend.outbox``)."""
+
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, mobile: str, text: str) -> None:
+        self.outbox.append((mobile, text))
+
+
+def sms_backend():
+    return import_string(settings.SMS_BACKEND)()
