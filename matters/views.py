@@ -1,32 +1,134 @@
 """Public catalogue pages: list, service guide, printable guide and smart guidance (智能导办)."""
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from matters import selectors
-from matters.models import GuideQuestion, Matter
+from matters.filters import MatterFilter
+from matters.models import Matter
+
+PAGE_SIZE = 20
 
 
 def matter_list(request):
-    matters = selectors.published_matters()
-    return render(request, "matters/matter_list.html", {"matters": matters[:50]})
+    """The catalogue: filters in the query string, so every combination has its own URL."""
+    matter_filter = MatterFilter(request.GET, queryset=selectors.catalogue_matters())
+    paginator = Paginator(matter_filter.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filter": matter_filter,
+        "page_obj": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "active_filters": _active_filters(matter_filter, request),
+    }
+    # htmx swaps only the results when a filter changes; the full page stays the no-JS path.
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "matter-results":
+        response = render(request, "matters/_matter_results.html", context)
+    else:
+        response = render(request, "matters/matter_list.html", context)
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    return response
+
+
+def _active_filters(matter_filter: MatterFilter, request) -> list[dict]:
+    """The filters in effect, each with its label and the URL that removes it."""
+    form = matter_filter.form
+    form.is_valid()  # fills cleaned_data with the valid fields even when another one is invalid
+    active = []
+    for name, value in form.cleaned_data.items():
+        if value in (None, "", []) or name in form.errors:
+            continue
+        field = form.fields[name]
+        if isinstance(value, bool):
+            shown = _("是") if value else _("否")
+        elif getattr(field, "queryset", None) is not None:
+            shown = str(value)
+        else:
+            shown = str({str(key): label for key, label in field.choices}.get(str(value), value))
+        remaining = request.GET.copy()
+        remaining.pop(name, None)
+        remaining.pop("page", None)
+        query = remaining.urlencode()
+        active.append(
+            {
+                "label": field.label,
+                "value": shown,
+                "remove_url": reverse("matters:list") + (f"?{query}" if query else ""),
+            }
+        )
+    return active
 
 
 def _guide_or_404(code: str) -> Matter:
     try:
         return selectors.matter_for_guide(code)
     except Matter.DoesNotExist:
-        raise Http404 from None
+        raise Http404(_("未找到该事项，或该事项尚未发布。")) from None
 
 
 def matter_detail(request, code):
-    return render(request, "matters/matter_detail.html", {"matter": _guide_or_404(code)})
+    matter = _guide_or_404(code)
+    return render(
+        request,
+        "matters/matter_detail.html",
+        {"matter": matter, "relation_groups": selectors.relations_by_kind(matter)},
+    )
 
 
 def matter_print(request, code):
-    return render(request, "matters/matter_print.html", {"matter": _guide_or_404(code)})
+    matter = _guide_or_404(code)
+    return render(
+        request,
+        "matters/matter_print.html",
+        {"matter": matter, "relation_groups": selectors.relations_by_kind(matter)},
+    )
+
+
+def _guide_url(option_ids: list[int]) -> str:
+    """The bookmarkable URL of a guidance step: the chosen option ids, in order."""
+    base = reverse("guide:start")
+    return f"{base}?{urlencode([('a', pk) for pk in option_ids])}" if option_ids else base
+
+
+def _answers(request) -> tuple[list[int], bool]:
+    """The option ids of ``?a=…&a=…``; anything that is not an id ends the path there."""
+    ids: list[int] = []
+    for raw in request.GET.getlist("a"):
+        if not raw.isdigit() or len(raw) > 12:
+            return ids, True
+        ids.append(int(raw))
+    return ids, False
 
 
 def smart_guide(request):
-    question = GuideQuestion.objects.filter(is_start=True).prefetch_related("options").first()
-    return render(request, "matters/smart_guide.html", {"question": question})
+    """智能导办: each step is a plain GET URL, so it works without JavaScript and can be bookmarked."""
+    ids, malformed = _answers(request)
+    path = selectors.guidance_path(ids)
+    chosen = path.option_ids
+    context = {
+        "path": path,
+        "truncated": malformed or path.truncated,
+        # Each answer given links back to its question, to change it.
+        "answers": [
+            {"step": step, "change_url": _guide_url(chosen[:index])} for index, step in enumerate(path.steps)
+        ],
+        "back_url": _guide_url(chosen[:-1]) if chosen else "",
+        "questions": [
+            {
+                "question": question,
+                "options": [
+                    {"option": option, "url": _guide_url([*chosen, option.pk])} for option in question.choices
+                ],
+            }
+            for question in path.questions
+        ],
+    }
+    if path.end is not None:
+        recommended = selectors.guidance_recommendations(path)
+        context["recommended"] = recommended
+        context["materials"] = selectors.combined_materials(recommended)
+    return render(request, "matters/smart_guide.html", context)

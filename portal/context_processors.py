@@ -1,11 +1,19 @@
 from django.conf import settings
+from django.urls import reverse
+from django.utils.http import urlencode
 
 LARGE_TEXT_COOKIE = "large_text"
 
 
 def site(request):
-    """Site name and the elderly-friendly large-text mode (适老化), kept in a cookie per browser."""
+    """Site name, the elderly-friendly large-text mode (适老化) kept in a cookie per browser,
+    and the login link that brings the visitor back to the page they were on."""
+    login_url = reverse("account_login")
+    path = request.get_full_path()
+    if request.path != "/" and not request.path.startswith("/accounts/"):
+        login_url = f"{login_url}?{urlencode({'next': path})}"
     return {
         "SITE_NAME": settings.PORTAL_SITE_NAME,
         "large_text": request.COOKIES.get(LARGE_TEXT_COOKIE) == "1",
+        "login_url": login_url,
     }

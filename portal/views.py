@@ -1,6 +1,7 @@
 """Home, search and navigation pages: the portal's own views over the catalogue."""
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +11,10 @@ from matters import search as matter_search
 from matters import selectors as matter_selectors
 from portal.context_processors import LARGE_TEXT_COOKIE
 from portal.models import Notice
+
+SEARCH_PAGE_SIZE = 20
+# Longer input is not a search term; it would only make the query expensive.
+SEARCH_MAX_LENGTH = 100
 
 
 def home(request):
@@ -27,9 +32,21 @@ def home(request):
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()
-    results = matter_search.search(matter_selectors.published_matters(), query) if query else None
-    return render(request, "portal/search.html", {"query": query, "results": results})
+    """Search results, or suggestions when the query is empty or finds nothing."""
+    query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    page = None
+    if query:
+        results = matter_search.search(matter_selectors.published_matters(), query)
+        paginator = Paginator(results, SEARCH_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+    context = {"query": query, "page_obj": page}
+    if page is not None:
+        context["page_range"] = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    if page is None or page.paginator.count == 0:
+        context["suggested_matters"] = matter_selectors.popular_matters(limit=8)
+        context["life_themes"] = matter_selectors.themes_for("citizen")
+        context["enterprise_themes"] = matter_selectors.themes_for("enterprise")
+    return render(request, "portal/search.html", context)
 
 
 @require_POST
