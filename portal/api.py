@@ -7,9 +7,10 @@ Errors, pagination and throttling are set once in ``REST_FRAMEWORK`` (portal.api
 """
 
 from allauth.account import app_settings as account_settings
+from allauth.account.adapter import get_adapter
 from allauth.account.utils import has_verified_email
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import NoReverseMatch, include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -64,11 +65,20 @@ class TokenLoginView(APIView):
     def post(self, request):
         serializer = TokenLoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
-        )
+        try:
+            # allauth's adapter: the site login's rate limits on failures (per IP and per
+            # account, counted together with the login page), then Django's authenticate().
+            user = get_adapter(request._request).authenticate(
+                request._request,
+                username=serializer.validated_data["username"],
+                password=serializer.validated_data["password"],
+            )
+        except DjangoValidationError:
+            return error_response(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                "too_many_login_attempts",
+                str(_("登录失败次数过多，请稍后再试。")),
+            )
         if user is None or not user.is_active:
             # One answer for an unknown user, a wrong password and a disabled account.
             return error_response(

@@ -162,6 +162,20 @@ def test_token_login_is_throttled_with_a_retry_after(api, citizen, rates):
     assert response["Retry-After"] == str(error["retry_after"])
 
 
+def test_repeated_wrong_passwords_for_one_account_are_stopped_like_the_site_login(api, citizen, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip,2/5m/key"}
+    for _ in range(2):
+        api.post(TOKEN_URL, {"username": "citizen", "password": "wrong-password"}, format="json")
+
+    response = api.post(TOKEN_URL, {"username": "citizen", "password": factories.PASSWORD}, format="json")
+
+    assert response.status_code == 429
+    assert _error(response) == {
+        "code": "too_many_login_attempts",
+        "message": "登录失败次数过多，请稍后再试。",
+    }
+
+
 def test_a_revoked_token_no_longer_authenticates(api, citizen):
     token = Token.objects.create(user=citizen)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
