@@ -279,19 +279,24 @@ def get(name: str) -> Transition:
         ) from None
 
 
-def staff_roles(user, case: Case) -> set[str]:
-    """The roles ``user`` holds in the case's handling department (empty for anyone else)."""
+def staff_roles_in(user, department_id: int) -> set[str]:
+    """The roles ``user`` holds in a department (empty for anyone else); cached on the user object."""
     if not user or not user.is_authenticated or not user.is_active or not user.is_staff:
         return set()
     cache = getattr(user, "_department_roles", None)
     if cache is None:
         cache = {}
-        for department_id, role in DepartmentMembership.objects.filter(user=user).values_list(
+        for dept_id, role in DepartmentMembership.objects.filter(user=user).values_list(
             "department_id", "role"
         ):
-            cache.setdefault(department_id, set()).add(role)
+            cache.setdefault(dept_id, set()).add(role)
         user._department_roles = cache
-    return cache.get(case.department_id, set())
+    return cache.get(department_id, set())
+
+
+def staff_roles(user, case: Case) -> set[str]:
+    """The roles ``user`` holds in the case's handling department."""
+    return staff_roles_in(user, case.department_id)
 
 
 def actor_kind(user, case: Case) -> Actor | None:

@@ -267,6 +267,19 @@ class Matter(models.Model):
     result_sample = models.FileField(_("办理结果样本"), upload_to="matters/result_samples/", blank=True)
     faq = models.TextField(_("常见问题"), blank=True)
 
+    # Handling rules used by the workflow (applications.services)
+    trust_online_review = models.BooleanField(
+        _("信任在线，审核在后"), default=False, help_text=_("提交即自动受理，受理后再审查")
+    )
+    allows_deficiency_acceptance = models.BooleanField(
+        _("支持容缺受理"), default=False, help_text=_("非关键材料缺失时，申请人书面承诺限期补交即可受理")
+    )
+    extension_days = models.PositiveSmallIntegerField(
+        _("可延长审批期限（工作日）"),
+        default=10,
+        help_text=_("《行政许可法》第四十二条：经负责人批准可延长一次"),
+    )
+
     # Catalogue state
     status = models.CharField(
         _("状态"), max_length=10, choices=codes.Status.choices, default=codes.Status.DRAFT, db_index=True
