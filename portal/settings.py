@@ -223,6 +223,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+FORMS_URLFIELD_ASSUME_HTTPS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
@@ -258,6 +259,8 @@ REST_FRAMEWORK = {
         "token": env.str("API_THROTTLE_TOKEN", default="10/min"),
     },
     "EXCEPTION_HANDLER": "portal.api_support.exception_handler",
+    # Behind a reverse proxy, the number of proxies whose X-Forwarded-For is trusted (throttling by IP).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None) if env.str("NUM_PROXIES", default="") else None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
 }

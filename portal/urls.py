@@ -23,6 +23,10 @@ urlpatterns = [
     path("api/v1/", include("portal.api")),
 ]
 
+if settings.SANDBOX_ENABLED:
+    # The built-in stand-ins of every external system, speaking their HTTP contracts.
+    urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
+
 if settings.BENCH_ENDPOINTS:
     urlpatterns.append(path("_bench/minimal/", views.bench_minimal, name="bench_minimal"))
 
