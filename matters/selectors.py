@@ -84,12 +84,17 @@ def relations_by_kind(matter: Matter) -> list[tuple[str, str, list[MatterRelatio
 
 
 def matters_editable_by(user) -> QuerySet[Matter]:
-    """Catalogue editors edit every matter; department staff only their own department's."""
+    """Catalogue editors edit every matter; department staff only their own department's.
+
+    A subquery rather than a join, so the result needs no DISTINCT (which would defeat
+    the admin's LIMIT on a large catalogue).
+    """
     qs = Matter.objects.all()
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return qs.none()
     if user.is_catalogue_editor:
         return qs
-    return qs.filter(department__memberships__user=user).distinct()
-
+    return qs.filter(department__in=Department.objects.filter(memberships__user=user).values("pk"))
 
 
 # --- Smart guidance (智能导办) ------------------------------------------------------
