@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ def matter_list(request):
         response = render(request, "matters/_matter_results.html", context)
     else:
         response = render(request, "matters/matter_list.html", context)
-    response.headers["Vary"] = "HX-Request, HX-Target"
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 
 

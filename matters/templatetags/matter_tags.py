@@ -17,7 +17,8 @@ CODE_TABLES = {
 def code_labels(values, table: str) -> str:
     """["1", "2"] of a multi-valued code table (A.4 服务对象, A.5 办理形式) as "窗口办理、电脑端网上办理"."""
     labels = dict(CODE_TABLES[table].choices)
-    return "、".join(str(labels.get(value, value)) for value in values or [])
+    # The separator is translatable: "、" in Chinese, ", " in English.
+    return _("、").join(str(labels.get(value, value)) for value in values or [])
 
 
 @register.filter

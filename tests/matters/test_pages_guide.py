@@ -285,3 +285,27 @@ def test_the_guide_page_runs_the_same_number_of_queries_for_3_or_30_materials_st
     large = count_queries(matter.get_absolute_url()), count_queries(f"{matter.get_absolute_url()}print/")
 
     assert small == large
+
+
+def test_a_matter_accepting_missing_non_key_materials_says_so_and_marks_them(client, matter):
+    matter.allows_deficiency_acceptance = True
+    matter.save()
+    factories.MaterialRequirementFactory(matter=matter, name="场所平面图", key_material=False)
+
+    html = client.get(matter.get_absolute_url()).content.decode()
+
+    assert "容缺受理" in html
+    assert "可容缺受理" in html
+
+
+def test_non_key_materials_are_not_marked_when_the_matter_does_not_accept_missing_ones(client, matter):
+    factories.MaterialRequirementFactory(matter=matter, name="场所平面图", key_material=False)
+
+    assert "可容缺受理" not in client.get(matter.get_absolute_url()).content.decode()
+
+
+def test_a_trust_online_matter_explains_that_review_comes_after_acceptance(client, matter):
+    matter.trust_online_review = True
+    matter.save()
+
+    assert "信任在线，审核在后" in client.get(matter.get_absolute_url()).content.decode()
