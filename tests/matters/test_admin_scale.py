@@ -148,7 +148,7 @@ def test_the_materials_inline_shows_one_page_of_rows(editor_client, matter_with_
     assert 'name="materials-TOTAL_FORMS" value="10"' in page
     assert "材料01" in page
     assert "材料11" not in page
-    assert "共 25 条，第 1/3 页" in page
+    assert "申请材料共 25 条，第 1/3 页" in page
     assert "?materials_page=3" in page
 
 
