@@ -45,59 +45,98 @@ TOWNS = [
     "大涌镇",
     "神湾镇",
 ]
-# (regulated activity, audience)
-ACTIVITIES = [
-    ("道路货物运输经营", "enterprise"),
-    ("道路旅客运输经营", "enterprise"),
-    ("机动车维修经营", "enterprise"),
-    ("建筑施工企业安全生产", "enterprise"),
-    ("房地产开发企业资质", "enterprise"),
-    ("商品房预售", "enterprise"),
-    ("燃气经营", "enterprise"),
-    ("城镇污水排入排水管网", "enterprise"),
-    ("临时占用城市道路", "both"),
-    ("户外广告设施设置", "enterprise"),
-    ("医疗机构执业", "enterprise"),
-    ("公共场所卫生", "enterprise"),
-    ("药品零售企业经营", "enterprise"),
-    ("第二类医疗器械经营", "enterprise"),
-    ("娱乐场所经营", "enterprise"),
-    ("旅行社业务经营", "enterprise"),
-    ("出版物零售", "both"),
-    ("人力资源服务", "enterprise"),
-    ("劳务派遣经营", "enterprise"),
-    ("民办职业培训学校办学", "enterprise"),
-    ("养老机构", "enterprise"),
-    ("危险化学品经营", "enterprise"),
-    ("烟花爆竹零售经营", "both"),
-    ("农药经营", "both"),
-    ("兽药经营", "both"),
-    ("水产苗种生产", "both"),
-    ("林木采伐", "both"),
-    ("取水", "both"),
-    ("河道管理范围内建设项目", "enterprise"),
-    ("犬只养犬登记", "citizen"),
-    ("农村村民宅基地", "citizen"),
-    ("小型客车驾驶人培训", "citizen"),
-    ("教师资格", "citizen"),
-    ("护士执业注册", "citizen"),
-    ("医师执业注册", "citizen"),
-    ("职业技能等级", "citizen"),
-]
-# (action, matter type, promised days choices, result)
-ACTIONS = [
+# Actions: (suffix, matter type, promised days to choose from, result name suffix or "").
+LICENCE = [
     ("许可（新办）", codes.MatterType.LICENSING, (5, 10, 15, 20), "许可证"),
     ("许可（变更）", codes.MatterType.LICENSING, (3, 5, 10), "许可证"),
     ("许可（延续）", codes.MatterType.LICENSING, (5, 10, 15), "许可证"),
     ("许可（注销）", codes.MatterType.LICENSING, (0, 3, 5), ""),
     ("许可证补办", codes.MatterType.LICENSING, (0, 3), "许可证"),
-    ("备案", codes.MatterType.OTHER_POWER, (0, 3, 5), ""),
-    ("确认", codes.MatterType.CONFIRMATION, (0, 5, 10), "确认书"),
-    ("补贴申领", codes.MatterType.BENEFIT, (10, 15, 20), ""),
-    ("奖励申报", codes.MatterType.REWARD, (15, 20), "奖励决定书"),
-    ("信息查询", codes.MatterType.PUBLIC_SERVICE, (0, 1, 3), ""),
-    ("争议裁决", codes.MatterType.ADJUDICATION, (20, 30), "裁决书"),
 ]
+FILING = [
+    ("备案", codes.MatterType.OTHER_POWER, (0, 3, 5), ""),
+    ("备案变更", codes.MatterType.OTHER_POWER, (0, 3), ""),
+    ("备案注销", codes.MatterType.OTHER_POWER, (0,), ""),
+]
+REGISTRATION = [
+    ("首次注册", codes.MatterType.LICENSING, (10, 15, 20), "证书"),
+    ("变更注册", codes.MatterType.LICENSING, (5, 10), "证书"),
+    ("延续注册", codes.MatterType.LICENSING, (5, 10), "证书"),
+    ("注销注册", codes.MatterType.LICENSING, (0, 3), ""),
+]
+CONFIRMATION = [
+    ("认定", codes.MatterType.CONFIRMATION, (10, 15, 20), "证书"),
+    ("证书补发", codes.MatterType.PUBLIC_SERVICE, (0, 3, 5), "证书"),
+    ("信息变更", codes.MatterType.PUBLIC_SERVICE, (0, 3), ""),
+]
+SUBSIDY = [("补贴申领", codes.MatterType.BENEFIT, (10, 15, 20), "")]
+REWARD = [("奖励申报", codes.MatterType.REWARD, (15, 20), "奖励决定书")]
+DISPUTE = [("争议裁决", codes.MatterType.ADJUDICATION, (20, 30), "裁决书")]
+QUERY = [("信息查询", codes.MatterType.PUBLIC_SERVICE, (0, 1, 3), "")]
+
+# (activity, audience, the actions that make a real matter name with it)
+ACTIVITIES = [
+    ("道路货物运输经营", "enterprise", LICENCE),
+    ("道路旅客运输经营", "enterprise", LICENCE),
+    ("机动车维修经营", "enterprise", FILING),
+    ("建筑施工企业安全生产", "enterprise", LICENCE),
+    ("房地产开发企业资质", "enterprise", CONFIRMATION),
+    ("商品房预售", "enterprise", LICENCE),
+    ("燃气经营", "enterprise", LICENCE),
+    ("城镇污水排入排水管网", "enterprise", LICENCE),
+    ("临时占用城市道路", "both", LICENCE),
+    ("户外广告设施设置", "enterprise", LICENCE),
+    ("医疗机构执业", "enterprise", LICENCE),
+    ("公共场所卫生", "enterprise", LICENCE),
+    ("药品零售企业经营", "enterprise", LICENCE),
+    ("第二类医疗器械经营", "enterprise", FILING),
+    ("娱乐场所经营", "enterprise", LICENCE),
+    ("旅行社业务经营", "enterprise", LICENCE),
+    ("出版物零售", "both", FILING),
+    ("人力资源服务", "enterprise", LICENCE),
+    ("劳务派遣经营", "enterprise", LICENCE),
+    ("养老机构", "enterprise", FILING),
+    ("危险化学品经营", "enterprise", LICENCE),
+    ("烟花爆竹零售经营", "both", LICENCE),
+    ("农药经营", "both", LICENCE),
+    ("兽药经营", "both", LICENCE),
+    ("水产苗种生产", "both", LICENCE),
+    ("林木采伐", "both", LICENCE),
+    ("取水", "both", LICENCE),
+    ("单用途商业预付卡", "enterprise", FILING),
+    ("再生资源回收经营者", "enterprise", FILING),
+    ("医师执业", "citizen", REGISTRATION),
+    ("护士执业", "citizen", REGISTRATION),
+    ("执业药师", "citizen", REGISTRATION),
+    ("教师资格", "citizen", CONFIRMATION),
+    ("职业技能等级", "citizen", CONFIRMATION),
+    ("专业技术人员职称", "citizen", CONFIRMATION),
+    ("高新技术产品", "enterprise", CONFIRMATION),
+    ("就业见习", "enterprise", SUBSIDY),
+    ("企业稳岗", "enterprise", SUBSIDY),
+    ("职业培训", "citizen", SUBSIDY),
+    ("高校毕业生基层就业", "citizen", SUBSIDY),
+    ("困难残疾人生活", "citizen", SUBSIDY),
+    ("科学技术进步", "enterprise", REWARD),
+    ("专利", "both", REWARD),
+    ("标准化", "enterprise", REWARD),
+    ("见义勇为", "citizen", REWARD),
+    ("林木林地权属", "both", DISPUTE),
+    ("土地权属", "both", DISPUTE),
+    ("水事", "both", DISPUTE),
+    ("社会保险缴费", "both", QUERY),
+    ("不动产登记", "both", QUERY),
+    ("企业信用", "enterprise", QUERY),
+]
+LEGAL_BASIS = {
+    codes.MatterType.LICENSING: "《中华人民共和国行政许可法》",
+    codes.MatterType.OTHER_POWER: "《优化营商环境条例》",
+    codes.MatterType.CONFIRMATION: "《中华人民共和国行政许可法》第十二条",
+    codes.MatterType.PUBLIC_SERVICE: "《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》",
+    codes.MatterType.BENEFIT: "《中华人民共和国就业促进法》",
+    codes.MatterType.REWARD: "《广东省科学技术奖励办法》",
+    codes.MatterType.ADJUDICATION: "《中华人民共和国土地管理法》第十四条",
+}
 MATERIALS = [
     ("申请书", "applicant", 1, 0, "需申请人签名或加盖公章"),
     ("申请人身份证明", "elicence", 0, 1, "居民身份证或营业执照"),
@@ -206,8 +245,8 @@ class Command(BaseCommand):
         for n in range(size):
             serial = first_serial + n
             department = departments[serial % len(departments)]
-            activity, audience = rng.choice(ACTIVITIES)
-            action, matter_type, promised_choices, result = rng.choice(ACTIONS)
+            activity, audience, actions = rng.choice(ACTIVITIES)
+            action, matter_type, promised_choices, result = rng.choice(actions)
             town = rng.choice(TOWNS)
             promised = rng.choice(promised_choices)
             immediate = promised == 0
@@ -229,7 +268,7 @@ class Command(BaseCommand):
                 service_objects=["1"]
                 if audience == "citizen"
                 else (["2"] if audience == "enterprise" else ["1", "2"]),
-                legal_basis=f"《中华人民共和国行政许可法》；《广东省{activity}管理办法》",
+                legal_basis=f"{LEGAL_BASIS[matter_type]}；《广东省{activity}管理办法》",
                 acceptance_conditions=f"申请人符合{activity}的法定条件，申请材料齐全、符合法定形式。",
                 legal_limit_days=max(20, promised),
                 promised_limit_days=promised,
