@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from matters import codes
+from matters.management.commands.seed_bulk import ACTIVITIES
 from matters.models import Department, Matter
 
 pytestmark = pytest.mark.django_db
@@ -52,12 +53,15 @@ def test_generated_basic_codes_start_with_49_and_a_second_run_continues_them():
     assert all(code.startswith("49") for code in basic_codes)
 
 
-def test_generated_names_read_like_real_matters():
+def test_generated_names_pair_an_activity_with_an_action_that_fits_it():
     seed(10)
 
-    names = Matter.objects.values_list("name", flat=True)
-    assert all(
-        any(word in name for word in ("许可", "备案", "确认", "补贴", "奖励", "查询", "裁决"))
-        for name in names
-    )
-    assert {m.matter_type for m in Matter.objects.all()} <= set(codes.APPLICANT_INITIATED_TYPES)
+    fitting = {activity + action[0] for activity, _, actions in ACTIVITIES for action in actions}
+    for name in Matter.objects.values_list("name", flat=True):
+        assert any(name.endswith(pair) for pair in fitting), name
+
+
+def test_generated_matters_are_applicant_initiated():
+    seed(10)
+
+    assert set(Matter.objects.values_list("matter_type", flat=True)) <= set(codes.APPLICANT_INITIATED_TYPES)
