@@ -352,6 +352,8 @@ def result_sample_svg(*, result_name: str, issuer: str, matter_name: str) -> str
     title = escape(result_name)
     issuer_text = escape(issuer)
     matter = escape(matter_name)
+    # The value column is about 340px wide: shrink long matter names to fit it.
+    matter_size = 18 if len(matter_name) <= 18 else max(10, int(340 / len(matter_name)))
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="595" height="842" viewBox="0 0 595 842" role="img"
      aria-label="{title}（样本）">
@@ -371,9 +373,11 @@ def result_sample_svg(*, result_name: str, issuer: str, matter_name: str) -> str
   <line x1="170" y1="288" x2="515" y2="288" class="line"/>
   <text x="80" y="340" class="label">证件号码：××××××××××××××××××</text>
   <line x1="170" y1="348" x2="515" y2="348" class="line"/>
-  <text x="80" y="400" class="label">办理事项：{matter}</text>
+  <text x="80" y="400" class="label">办理事项：</text>
+  <text x="172" y="400" style="font-size:{matter_size}px">{matter}</text>
   <line x1="170" y1="408" x2="515" y2="408" class="line"/>
-  <text x="80" y="460" class="label">有效期限：××××年××月××日至××××年××月××日</text>
+  <text x="80" y="460" class="label">有效期限：</text>
+  <text x="172" y="460" style="font-size:15px">××××年××月××日至××××年××月××日</text>
   <line x1="170" y1="468" x2="515" y2="468" class="line"/>
   <text x="515" y="650" text-anchor="end" class="label">发证机关：{issuer_text}</text>
   <text x="515" y="690" text-anchor="end" class="label">××××年××月××日</text>
