@@ -15,7 +15,7 @@ from matters.models import (
     Tag,
     Theme,
 )
-from portal.models import CATALOGUE_EDITORS_GROUP, SUPERVISORS_GROUP, User
+from portal.models import CATALOGUE_EDITORS_GROUP, DEPARTMENT_STAFF_GROUP, SUPERVISORS_GROUP, User
 from portal.validators import id_number_check_char, uscc_check_char
 
 PASSWORD = "Test@2026pass"
@@ -72,13 +72,20 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     phone = "0760-88880000"
 
 
+def _add_group(user, name: str) -> None:
+    user.groups.add(Group.objects.get_or_create(name=name)[0])
+    user.__dict__.pop("group_names", None)
+
+
 class StaffFactory(UserFactory):
-    """A staff member of a department (pass ``department=``)."""
+    """A staff member of a department (pass ``department=``, optionally ``department__role=``)."""
 
     is_staff = True
 
     @factory.post_generation
     def department(self, create, extracted, **kwargs):
+        if create:
+            _add_group(self, DEPARTMENT_STAFF_GROUP)
         if create and extracted:
             role = kwargs.get("role", DepartmentMembership.Role.CLERK)
             DepartmentMembership.objects.create(user=self, department=extracted, role=role)
@@ -86,12 +93,20 @@ class StaffFactory(UserFactory):
 
 class SupervisorFactory(UserFactory):
     is_staff = True
-    groups = factory.LazyFunction(lambda: [SUPERVISORS_GROUP])
+
+    @factory.post_generation
+    def supervisor_group(self, create, extracted, **kwargs):
+        if create:
+            _add_group(self, SUPERVISORS_GROUP)
 
 
 class CatalogueEditorFactory(UserFactory):
     is_staff = True
-    groups = factory.LazyFunction(lambda: [CATALOGUE_EDITORS_GROUP])
+
+    @factory.post_generation
+    def editor_group(self, create, extracted, **kwargs):
+        if create:
+            _add_group(self, CATALOGUE_EDITORS_GROUP)
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from matters import codes
-from matters.models import Matter
+from matters.models import DepartmentMembership, Matter
 from tests import factories
 from tests.matters.test_admin_helpers import (
     make_department_staff,
@@ -184,7 +184,8 @@ def test_staff_of_another_department_get_nothing(client, outsider, matter):
 
 
 def test_staff_without_the_role_group_get_no_catalogue_at_all(client, department, matter):
-    bare = factories.StaffFactory(department=department)
+    bare = factories.UserFactory(is_staff=True)
+    DepartmentMembership.objects.create(user=bare, department=department)
     client.force_login(bare)
     assert client.get(reverse(CHANGELIST)).status_code == 403
 
