@@ -208,10 +208,33 @@ class Case(models.Model):
 CLOSED_STATES = frozenset({State.COMPLETED, State.DELIVERED, State.REJECTED, State.WITHDRAWN})
 
 
-class ProcessRecord(models.Model):
-    """办事过程信息: one step of a case, appended by every transition and never changed."""
+class ProcessRecordIsAppendOnly(Exception):
+    """A process record (办事过程信息) was about to be changed or deleted: the history is append-only."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records")
+
+class ProcessRecordQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: records are only ever appended."""
+
+    def update(self, **kwargs):
+        raise ProcessRecordIsAppendOnly("process records cannot be updated")
+
+    def delete(self):
+        raise ProcessRecordIsAppendOnly("process records cannot be deleted")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        # Refused before Django opens its transaction, so the caller's transaction stays usable.
+        raise ProcessRecordIsAppendOnly("process records cannot be updated")
+
+
+class ProcessRecord(models.Model):
+    """办事过程信息: one step of a case, appended by every transition and never changed.
+
+    Append-only through the ORM: ``save()`` only inserts, ``delete()`` and the queryset's
+    ``update()``/``delete()`` raise ``ProcessRecordIsAppendOnly``, and a case that has
+    records cannot be deleted (``PROTECT``).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="records")
     sequence = models.PositiveIntegerField(_("序号"))
     action = models.CharField(_("操作"), max_length=32)
     action_label = models.CharField(_("环节名称"), max_length=50)
@@ -237,14 +260,30 @@ class ProcessRecord(models.Model):
     created_at = models.DateTimeField(_("办理时间"), db_index=True)
     step_seconds = models.PositiveIntegerField(_("本环节用时（秒）"), default=0)
 
+    objects = ProcessRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("办理过程")
         verbose_name_plural = _("办理过程")
         ordering = ["case", "sequence"]
+        # Django's internal updates (related managers, save) go through the guarded queryset too.
+        base_manager_name = "objects"
         constraints = [models.UniqueConstraint(fields=["case", "sequence"], name="unique_record_sequence")]
 
     def __str__(self) -> str:
         return f"{self.case} #{self.sequence} {self.action_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ProcessRecordIsAppendOnly("process records cannot be changed once written")
+        # Never an UPDATE, even with an explicit primary key: a clash fails instead of overwriting.
+        kwargs["force_insert"] = True
+        kwargs.pop("force_update", None)
+        kwargs.pop("update_fields", None)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ProcessRecordIsAppendOnly("process records cannot be deleted")
 
     @property
     def key(self) -> str:

@@ -9,16 +9,20 @@ service and falls back to local numbers (marked for reconciliation) when it is d
 """
 
 import datetime
+import logging
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import SerialCounter
+from applications.models import Case, SerialCounter
 from matters.codes import validate_implementation_code
+
+logger = logging.getLogger(__name__)
 
 SERIAL_LENGTH = 43
 MAX_DAILY_SEQUENCE = 9999
@@ -49,6 +53,10 @@ class ParsedSerial:
     day: datetime.date
     sequence: int
 
+    @property
+    def serial(self) -> str:
+        return format_serial(self.implementation_code, self.day, self.sequence)
+
 
 def parse_serial(value: str) -> ParsedSerial:
     """Check that ``value`` is a well-formed serial number; raise ``ValidationError`` naming what is wrong."""
@@ -69,6 +77,9 @@ def parse_serial(value: str) -> ParsedSerial:
         day = datetime.datetime.strptime(match["date"], "%Y%m%d").date()
     except ValueError:
         raise ValidationError(_("统一申办流水号中的日期不存在。"), code="serial_date") from None
+    if day > timezone.localdate() + datetime.timedelta(days=1):
+        # One day of tolerance for a peer whose clock runs ahead around midnight.
+        raise ValidationError(_("统一申办流水号中的日期晚于今天。"), code="serial_date_future")
     sequence = int(match["sequence"])
     if sequence == 0:
         raise ValidationError(_("统一申办流水号的顺序号从0001开始。"), code="serial_sequence")
@@ -95,9 +106,11 @@ class LocalSerialProvider:
         counter = SerialCounter.objects.select_for_update().get(
             implementation_code=implementation_code, day=day
         )
-        if counter.last_value >= MAX_DAILY_SEQUENCE:
+        # A row started by the other range (provider switched during the day) never goes backwards.
+        value = max(counter.last_value, self.first_sequence - 1) + 1
+        if value > MAX_DAILY_SEQUENCE:
             raise SerialExhausted(f"{implementation_code} {day}")
-        counter.last_value += 1
+        counter.last_value = value
         counter.save(update_fields=["last_value"])
         return IssuedSerial(format_serial(implementation_code, day, counter.last_value))
 
@@ -117,24 +130,25 @@ class ProvincialSerialProvider:
         self.fallback = LocalSerialProvider(first)
 
     def next_serial(self, *, implementation_code: str, day: datetime.date) -> IssuedSerial:
-        client = self.client or _numbering_client()
+        from integrations.provincial.numbering import NumberingClient, NumberingUnavailable
+
         try:
+            client = self.client or NumberingClient.from_settings()
             serial = client.next_serial(implementation_code=implementation_code, day=day)
             parsed = parse_serial(serial)
-            if parsed.implementation_code != implementation_code:
-                raise SerialUnavailable("the numbering service answered a serial of another matter")
-            return IssuedSerial(serial)
-        except (SerialUnavailable, ValidationError, OSError):
+            if parsed.implementation_code != implementation_code or parsed.day != day:
+                raise SerialUnavailable(
+                    f"the numbering service answered {serial!r} for another matter or day"
+                )
+            if Case.objects.filter(serial=parsed.serial).exists():
+                raise SerialUnavailable(f"the numbering service answered {serial!r}, which is already used")
+            return IssuedSerial(parsed.serial)
+        except (NumberingUnavailable, SerialUnavailable, ValidationError) as exc:
+            logger.warning("provincial numbering unavailable, local fallback number: %s", exc)
             return IssuedSerial(
                 self.fallback.next_serial(implementation_code=implementation_code, day=day).serial,
                 pending_reconciliation=True,
             )
-
-
-def _numbering_client():
-    from integrations.provincial.numbering import NumberingClient
-
-    return NumberingClient.from_settings()
 
 
 def provider():
@@ -142,4 +156,5 @@ def provider():
 
 
 def next_serial(*, implementation_code: str, day: datetime.date) -> IssuedSerial:
+    """The next serial number; call inside the transaction that creates or submits the case."""
     return provider().next_serial(implementation_code=implementation_code, day=day)

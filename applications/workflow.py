@@ -2,21 +2,23 @@
 
 Each ``Transition`` says from which states it may fire, the state it leads to, who may
 fire it (the applicant, staff of the handling department with one of the given roles,
-or the system), and what it requires (an opinion, a reason from a list, a result
-document). ``move()`` is the only code that changes ``Case.state``: it appends the
-``ProcessRecord``. The rules around the clock live in ``applications.services``, which
-call ``require()`` first and ``move()`` last, in one transaction.
+or the system), what it requires (an opinion, a reason from a list, a result document),
+what it does to the clock, what its process record carries and which notice the
+applicant gets. ``move()`` is the only code that changes ``Case.state``: it appends the
+``ProcessRecord``. ``applications.services`` calls ``require()`` and ``check_input()``
+first and ``move()`` last, in one transaction with the case row locked.
 
     draft → submitted → pre_review ─┬→ accepted → under_review → decided → completed → delivered
                                     ├→ correction_requested (补正; clock stopped) → submitted
                                     └→ rejected (不予受理)
-    any open state → withdrawn (by the applicant)
+    any open, undecided state → withdrawn (by the applicant)
     under_review ⇄ special_procedure (特别程序; clock stopped)
     under_review → under_review by "extend" (延长审批, once, with a reason)
     accepted → completed directly for immediate cases (即办件)
+    submitted → accepted by the system: "trust online" matters, and deemed acceptance
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Max
@@ -24,7 +26,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Case, ProcessRecord, State
+from applications.models import Case, Decision, Document, Origin, ProcessRecord, State
 from matters.models import DepartmentMembership
 
 Role = DepartmentMembership.Role
@@ -34,6 +36,16 @@ class Actor(StrEnum):
     APPLICANT = "applicant"
     STAFF = "staff"
     SYSTEM = "system"
+
+
+class Clock(StrEnum):
+    """What a transition does to the working-day clock (applied by the services)."""
+
+    NONE = "none"
+    START = "start"  # acceptance: due dates from here
+    STOP = "stop"  # correction requested, special procedure
+    RESUME = "resume"  # correction supplied, special procedure over: due dates move
+    END = "end"  # the case is closed
 
 
 class TransitionNotAllowed(Exception):
@@ -59,6 +71,7 @@ DENIAL_REASONS = (
     ("objection_upheld", _("利害关系人异议成立")),
     ("other", _("其他依法不予准予的情形")),
 )
+# Art. 45 of the Administrative Licensing Law; code table A.7 value 2.
 SPECIAL_PROCEDURES = (
     ("hearing", _("听证")),
     ("tendering", _("招标")),
@@ -88,6 +101,9 @@ OPEN_FOR_WITHDRAWAL = frozenset(
     }
 )
 
+# Keys every record may carry in ``details`` whatever the transition.
+COMMON_DETAILS = frozenset({"reason"})
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -99,18 +115,30 @@ class Transition:
     roles: frozenset[str] = frozenset()
     requires_opinion: bool = False
     reasons: tuple[tuple[str, Promise], ...] = ()
+    # A result document (证照/批文) is needed when the case is approved and its matter names a result.
     requires_result: bool = False
     immediate_only: bool = False
-    notify_applicant: bool = True
-    details: dict = field(default_factory=dict)
+    # When set, staff may fire it only on cases that came in through these origins.
+    staff_origins: frozenset[str] = frozenset()
+    clock: Clock = Clock.NONE
+    # Keys of ``ProcessRecord.details`` this transition records (beyond who, when, opinion, reason).
+    records: frozenset[str] = frozenset()
+    # NotificationTemplate key of the applicant's notice (portal.notifications); "" = none.
+    notice: str = ""
 
     def reason_label(self, code: str) -> str:
         return str(dict(self.reasons).get(code, ""))
+
+    @property
+    def notify_applicant(self) -> bool:
+        return bool(self.notice)
 
 
 CLERKS = frozenset({Role.CLERK, Role.REVIEWER, Role.APPROVER})
 REVIEWERS = frozenset({Role.REVIEWER, Role.APPROVER})
 APPROVERS = frozenset({Role.APPROVER})
+# The roles that handle cases at all (a catalogue editor of the department does not).
+HANDLING_ROLES = CLERKS
 STAFF = frozenset({Actor.STAFF})
 
 TRANSITIONS: dict[str, Transition] = {
@@ -121,8 +149,12 @@ TRANSITIONS: dict[str, Transition] = {
             _("提交申请"),
             frozenset({State.DRAFT}),
             State.SUBMITTED,
+            # Staff: window registration; system: the provincial exchange, department systems.
             frozenset({Actor.APPLICANT, Actor.STAFF, Actor.SYSTEM}),
             roles=CLERKS,
+            staff_origins=frozenset({Origin.WINDOW}),
+            records=frozenset({"serial_pending_reconciliation", "pre_review_due_date"}),
+            notice="case_submitted",
         ),
         Transition(
             "sign",
@@ -131,15 +163,19 @@ TRANSITIONS: dict[str, Transition] = {
             State.PRE_REVIEW,
             STAFF,
             roles=CLERKS,
-            notify_applicant=False,
+            notice="case_sign",
         ),
         Transition(
             "accept",
             _("受理"),
             frozenset({State.SUBMITTED, State.PRE_REVIEW}),
             State.ACCEPTED,
+            # System: "trust online, review later" matters and deemed acceptance (Art. 32).
             frozenset({Actor.STAFF, Actor.SYSTEM}),
             roles=CLERKS,
+            clock=Clock.START,
+            records=frozenset({"deemed", "trust_online", "promised_due_date", "legal_due_date"}),
+            notice="case_accepted",
         ),
         Transition(
             "request_correction",
@@ -149,6 +185,9 @@ TRANSITIONS: dict[str, Transition] = {
             STAFF,
             roles=CLERKS,
             requires_opinion=True,
+            clock=Clock.STOP,
+            records=frozenset({"items"}),
+            notice="case_correction_requested",
         ),
         Transition(
             "supply_correction",
@@ -156,7 +195,9 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({State.CORRECTION_REQUESTED}),
             State.SUBMITTED,
             frozenset({Actor.APPLICANT}),
-            notify_applicant=False,
+            clock=Clock.RESUME,
+            records=frozenset({"stopped_workdays", "pre_review_due_date"}),
+            notice="case_supply_correction",
         ),
         Transition(
             "reject",
@@ -167,6 +208,9 @@ TRANSITIONS: dict[str, Transition] = {
             roles=CLERKS,
             requires_opinion=True,
             reasons=REJECTION_REASONS,
+            clock=Clock.END,
+            records=frozenset({"stopped_workdays"}),
+            notice="case_rejected",
         ),
         Transition(
             "start_review",
@@ -175,7 +219,7 @@ TRANSITIONS: dict[str, Transition] = {
             State.UNDER_REVIEW,
             STAFF,
             roles=REVIEWERS,
-            notify_applicant=False,
+            notice="case_start_review",
         ),
         Transition(
             "begin_special_procedure",
@@ -186,6 +230,9 @@ TRANSITIONS: dict[str, Transition] = {
             roles=REVIEWERS,
             requires_opinion=True,
             reasons=SPECIAL_PROCEDURES,
+            clock=Clock.STOP,
+            records=frozenset({"special_procedure_type"}),
+            notice="case_begin_special_procedure",
         ),
         Transition(
             "end_special_procedure",
@@ -195,6 +242,9 @@ TRANSITIONS: dict[str, Transition] = {
             STAFF,
             roles=REVIEWERS,
             requires_opinion=True,
+            clock=Clock.RESUME,
+            records=frozenset({"stopped_workdays", "promised_due_date", "legal_due_date"}),
+            notice="case_end_special_procedure",
         ),
         Transition(
             "extend",
@@ -204,6 +254,8 @@ TRANSITIONS: dict[str, Transition] = {
             STAFF,
             roles=APPROVERS,
             requires_opinion=True,
+            records=frozenset({"days", "promised_due_date", "legal_due_date", "special_procedure_type"}),
+            notice="case_extend",
         ),
         Transition(
             "approve",
@@ -213,7 +265,8 @@ TRANSITIONS: dict[str, Transition] = {
             STAFF,
             roles=APPROVERS,
             requires_opinion=True,
-            notify_applicant=False,
+            records=frozenset({"decision"}),
+            notice="case_approve",
         ),
         Transition(
             "deny",
@@ -224,7 +277,8 @@ TRANSITIONS: dict[str, Transition] = {
             roles=APPROVERS,
             requires_opinion=True,
             reasons=DENIAL_REASONS,
-            notify_applicant=False,
+            records=frozenset({"decision"}),
+            notice="case_deny",
         ),
         Transition(
             "complete",
@@ -234,6 +288,9 @@ TRANSITIONS: dict[str, Transition] = {
             STAFF,
             roles=CLERKS,
             requires_result=True,
+            clock=Clock.END,
+            records=frozenset({"decision", "result_document"}),
+            notice="case_complete",
         ),
         Transition(
             "complete_immediately",
@@ -244,14 +301,20 @@ TRANSITIONS: dict[str, Transition] = {
             roles=CLERKS,
             requires_result=True,
             immediate_only=True,
+            clock=Clock.END,
+            records=frozenset({"decision", "result_document"}),
+            notice="case_complete_immediately",
         ),
         Transition(
             "deliver",
             _("送达"),
             frozenset({State.COMPLETED}),
             State.DELIVERED,
+            # System: the logistics callback (express delivery signed for).
             frozenset({Actor.STAFF, Actor.SYSTEM}),
             roles=CLERKS,
+            records=frozenset({"method", "tracking_number"}),
+            notice="case_deliver",
         ),
         Transition(
             "withdraw",
@@ -260,6 +323,9 @@ TRANSITIONS: dict[str, Transition] = {
             State.WITHDRAWN,
             frozenset({Actor.APPLICANT}),
             reasons=WITHDRAWAL_REASONS,
+            clock=Clock.END,
+            records=frozenset({"stopped_workdays"}),
+            notice="case_withdraw",
         ),
     )
 }
@@ -279,16 +345,22 @@ def get(name: str) -> Transition:
         ) from None
 
 
+# --- Who the actor is -----------------------------------------------------------------
+
+
 def staff_roles_in(user, department_id: int) -> set[str]:
-    """The roles ``user`` holds in a department (empty for anyone else); cached on the user object."""
+    """The case-handling roles ``user`` holds in a department (empty for anyone else).
+
+    Cached on the user object for the length of a request or a task.
+    """
     if not user or not user.is_authenticated or not user.is_active or not user.is_staff:
         return set()
     cache = getattr(user, "_department_roles", None)
     if cache is None:
         cache = {}
-        for dept_id, role in DepartmentMembership.objects.filter(user=user).values_list(
-            "department_id", "role"
-        ):
+        for dept_id, role in DepartmentMembership.objects.filter(
+            user=user, role__in=HANDLING_ROLES
+        ).values_list("department_id", "role"):
             cache.setdefault(dept_id, set()).add(role)
         user._department_roles = cache
     return cache.get(department_id, set())
@@ -299,38 +371,89 @@ def staff_roles(user, case: Case) -> set[str]:
     return staff_roles_in(user, case.department_id)
 
 
-def actor_kind(user, case: Case) -> Actor | None:
-    """How ``user`` stands towards the case: its applicant, staff of its department, or nobody."""
+def actor_kinds(user, case: Case) -> frozenset[Actor]:
+    """How ``user`` stands towards the case: the system (None), its applicant, staff of its
+    department (both at once for a window case registered by staff), or nobody."""
     if user is None:
-        return Actor.SYSTEM
+        return frozenset({Actor.SYSTEM})
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    kinds = set()
     if staff_roles(user, case):
+        kinds.add(Actor.STAFF)
+    if user.pk == case.applicant_id:
+        kinds.add(Actor.APPLICANT)
+    return frozenset(kinds)
+
+
+def actor_kind(user, case: Case) -> Actor | None:
+    """The main standing of ``user`` towards the case (staff before applicant), or None."""
+    kinds = actor_kinds(user, case)
+    for kind in (Actor.SYSTEM, Actor.STAFF, Actor.APPLICANT):
+        if kind in kinds:
+            return kind
+    return None
+
+
+def acting_as(case: Case, transition: Transition, user) -> Actor | None:
+    """The capacity in which ``user`` fires ``transition`` (None: may not fire it at all)."""
+    kinds = actor_kinds(user, case) & transition.actors
+    if Actor.SYSTEM in kinds:
+        return Actor.SYSTEM
+    if Actor.STAFF in kinds and _staff_may(case, transition, user):
         return Actor.STAFF
-    if user.is_authenticated and user.pk == case.applicant_id:
+    if Actor.APPLICANT in kinds:
         return Actor.APPLICANT
     return None
 
 
+def _staff_has_role(case: Case, transition: Transition, user) -> bool:
+    return not transition.roles or bool(staff_roles(user, case) & transition.roles)
+
+
+def _staff_origin_ok(case: Case, transition: Transition) -> bool:
+    return not transition.staff_origins or case.origin in transition.staff_origins
+
+
+def _staff_may(case: Case, transition: Transition, user) -> bool:
+    return _staff_has_role(case, transition, user) and _staff_origin_ok(case, transition)
+
+
+# --- The checks -------------------------------------------------------------------------
+
+
+def _role_names(roles) -> str:
+    return "、".join(str(Role(r).label) for r in sorted(roles))
+
+
 def check(case: Case, transition: Transition, user) -> None:
-    """Raise ``TransitionNotAllowed`` unless ``user`` (None = system) may fire ``transition`` now."""
+    """Raise ``TransitionNotAllowed`` unless ``user`` (None = system) may fire ``transition`` now.
+
+    Who is checked before the state, so a stranger learns nothing about the case.
+    """
+    if user is not None and not user.is_authenticated:
+        raise TransitionNotAllowed(_("请先登录后再办理。"), code="login_required")
+    kinds = actor_kinds(user, case) & transition.actors
+    if not kinds:
+        raise TransitionNotAllowed(
+            _("您无权对该办件执行“%(action)s”。") % {"action": transition.label}, code="forbidden"
+        )
+    if acting_as(case, transition, user) is None:
+        if not _staff_has_role(case, transition, user):
+            raise TransitionNotAllowed(
+                _("“%(action)s”须由%(roles)s办理。")
+                % {"action": transition.label, "roles": _role_names(transition.roles)},
+                code="role_required",
+            )
+        raise TransitionNotAllowed(
+            _("工作人员只能对窗口登记的办件执行“%(action)s”。") % {"action": transition.label},
+            code="window_only",
+        )
     if case.state not in transition.sources:
         raise TransitionNotAllowed(
             _("办件当前状态为“%(state)s”，不能执行“%(action)s”。")
             % {"state": case.get_state_display(), "action": transition.label},
             code="invalid_state",
-        )
-    kind = actor_kind(user, case)
-    if kind is None or kind not in transition.actors:
-        raise TransitionNotAllowed(
-            _("您无权对该办件执行“%(action)s”。") % {"action": transition.label}, code="forbidden"
-        )
-    if kind == Actor.STAFF and transition.roles and not (staff_roles(user, case) & transition.roles):
-        raise TransitionNotAllowed(
-            _("“%(action)s”须由%(roles)s办理。")
-            % {
-                "action": transition.label,
-                "roles": "、".join(str(Role(r).label) for r in sorted(transition.roles)),
-            },
-            code="role_required",
         )
     if transition.immediate_only and not case.matter.is_immediate:
         raise TransitionNotAllowed(_("只有即办件可以受理后直接办结。"), code="not_immediate")
@@ -354,6 +477,52 @@ def allowed(case: Case, user) -> list[Transition]:
     return result
 
 
+def result_required(transition: Transition, case: Case, decision: str) -> bool:
+    """Whether completing needs the result document: an approval of a matter that has a result."""
+    return transition.requires_result and decision == Decision.APPROVED and bool(case.matter.result_name)
+
+
+RESULT_KINDS = frozenset({Document.Kind.RESULT, Document.Kind.ELICENCE})
+
+
+def check_input(
+    transition: Transition,
+    case: Case,
+    *,
+    opinion: str = "",
+    reason_code: str = "",
+    decision: str = "",
+    result_document: Document | None = None,
+) -> None:
+    """Raise ``TransitionNotAllowed`` unless the input carries what the transition requires."""
+    if transition.requires_opinion and not (opinion or "").strip():
+        raise TransitionNotAllowed(
+            _("“%(action)s”须填写办理意见。") % {"action": transition.label}, code="opinion_required"
+        )
+    if transition.reasons and reason_code not in dict(transition.reasons):
+        raise TransitionNotAllowed(
+            _("请从列表中选择“%(action)s”的原因。") % {"action": transition.label}, code="reason_required"
+        )
+    if not transition.reasons and reason_code:
+        raise TransitionNotAllowed(
+            _("“%(action)s”不需要选择原因。") % {"action": transition.label}, code="reason_unexpected"
+        )
+    if result_required(transition, case, decision) and result_document is None:
+        raise TransitionNotAllowed(
+            _("办结须上传办理结果（%(result)s）。") % {"result": case.matter.result_name},
+            code="result_required",
+        )
+    if result_document is not None and (
+        result_document.kind not in RESULT_KINDS or result_document.owner_id != case.applicant_id
+    ):
+        raise TransitionNotAllowed(
+            _("办理结果文件无效：应为出具给本办件申请人的办理结果或电子证照。"), code="result_invalid"
+        )
+
+
+# --- The move ---------------------------------------------------------------------------
+
+
 def move(
     case: Case,
     transition: Transition,
@@ -365,20 +534,20 @@ def move(
     at=None,
 ) -> ProcessRecord:
     """Change the state and append the process record. Call inside the service's transaction
-    with the case row locked (``select_for_update``)."""
+    with the case row locked (``select_for_update``), after ``require()`` and ``check_input()``."""
     at = at or timezone.now()
-    if transition.requires_opinion and not opinion.strip():
-        raise TransitionNotAllowed(
-            _("“%(action)s”须填写办理意见。") % {"action": transition.label}, "opinion_required"
-        )
-    if transition.reasons and reason_code not in dict(transition.reasons):
-        raise TransitionNotAllowed(
-            _("请选择“%(action)s”的原因。") % {"action": transition.label}, "reason_required"
-        )
+    check_input(transition, case, opinion=opinion, reason_code=reason_code)
+    details = dict(details or {})
+    undeclared = set(details) - transition.records - COMMON_DETAILS
+    if undeclared:
+        # A programming error: the table says what each transition records.
+        raise ValueError(f"{transition.name} does not record {sorted(undeclared)}")
+    if reason_code:
+        details["reason"] = transition.reason_label(reason_code)
     previous = case.current_record
     last_sequence = ProcessRecord.objects.filter(case=case).aggregate(m=Max("sequence"))["m"] or 0
     started = previous.created_at if previous else case.created_at
-    department = case.department if actor_kind(user, case) == Actor.STAFF else None
+    as_staff = acting_as(case, transition, user) == Actor.STAFF
     record = ProcessRecord.objects.create(
         case=case,
         sequence=last_sequence + 1,
@@ -388,13 +557,10 @@ def move(
         to_state=transition.target,
         actor=user,
         actor_name=(user.real_name or user.username) if user else str(_("系统")),
-        actor_department=department,
-        opinion=opinion.strip(),
+        actor_department=case.department if as_staff else None,
+        opinion=(opinion or "").strip(),
         reason_code=reason_code,
-        details={
-            **(details or {}),
-            **({"reason": transition.reason_label(reason_code)} if reason_code else {}),
-        },
+        details=details,
         created_at=at,
         step_seconds=max(0, int((at - started).total_seconds())),
     )

@@ -161,6 +161,7 @@ urlpatterns = [
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("applications.api")),
     path("", include(router.urls)),
     # Last. Only paths ending in "/" so that APPEND_SLASH still redirects "…/matters" to "…/matters/".
     re_path(r"^.*/$", NotFoundView.as_view(), name="api-not-found"),

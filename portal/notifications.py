@@ -30,7 +30,8 @@ DEFAULT_TEMPLATES = {
     "case_accepted": (
         "已受理",
         "您的申请已受理：{matter}",
-        "您申请的“{matter}”（流水号 {serial}）已于 {date} 受理，承诺办结日期为 {due_date}。{opinion}",
+        "您申请的“{matter}”（流水号 {serial}）已于 {accepted_date} 受理，"
+        "承诺办结日期为 {due_date}。{opinion}",
         "【中山市政务服务网】您的{matter}申请（流水号{serial}）已受理，承诺{due_date}前办结。",
     ),
     "case_correction_requested": (
@@ -44,6 +45,37 @@ DEFAULT_TEMPLATES = {
         "您的申请不予受理：{matter}",
         "您申请的“{matter}”（流水号 {serial}）不予受理。原因：{reason}。{opinion}",
         "【中山市政务服务网】您的{matter}申请（流水号{serial}）不予受理，详情请查看不予受理通知书。",
+    ),
+    "case_sign": (
+        "已签收预审",
+        "您的申请正在预审：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）已由窗口签收，正在预审，预审期限至 {pre_review_due_date}。",
+        "",
+    ),
+    "case_supply_correction": (
+        "补正材料已提交",
+        "补正材料已收到：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）的补正材料已收到，我们将在 {pre_review_due_date} 前完成预审。",
+        "",
+    ),
+    "case_start_review": (
+        "进入审查",
+        "您的申请进入审查：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）已进入审查环节，承诺办结日期为 {due_date}。",
+        "",
+    ),
+    "case_approve": (
+        "准予许可",
+        "您的申请已审批通过：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）已作出准予决定，我们将尽快办结并出具办理结果。{opinion}",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）已审批通过。",
+    ),
+    "case_deny": (
+        "不予准予",
+        "您的申请未获准予：{matter}",
+        "您申请的“{matter}”（流水号 {serial}）经审查不予准予。原因：{reason}。{opinion}"
+        "如不服，可依法申请行政复议或者提起行政诉讼。",
+        "【中山市政务服务网】您的{matter}申请（流水号{serial}）经审查不予准予，详情请登录查看。",
     ),
     "case_begin_special_procedure": (
         "进入特别程序",
@@ -137,21 +169,38 @@ def notify(*, user: User, template_key: str, context: dict, key: str, link: str 
 
 
 def send(notification_id: int) -> None:
-    """Send the SMS and e-mail of a notification that were not sent yet (safe to run twice)."""
+    """Send the SMS and e-mail of a notification that were not sent yet (safe to run twice).
+
+    Each channel is marked sent in its own transaction, so a failing e-mail server retried
+    by the task never sends the SMS a second time.
+    """
+    _send_channel(notification_id, "sms")
+    _send_channel(notification_id, "email")
+
+
+def _send_channel(notification_id: int, channel: str) -> None:
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update().select_related("user").filter(pk=notification_id).first()
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=notification_id)
+            .first()
         )
         if notification is None:
             return
         user = notification.user
-        if notification.sms_text and user.mobile and notification.sms_sent_at is None:
+        if channel == "sms":
+            if not notification.sms_text or not user.mobile or notification.sms_sent_at is not None:
+                return
             sms_backend().send(user.mobile, notification.sms_text)
             notification.sms_sent_at = timezone.now()
-        if notification.send_email and user.email and notification.email_sent_at is None:
+            notification.save(update_fields=["sms_sent_at"])
+        else:
+            if not notification.send_email or not user.email or notification.email_sent_at is not None:
+                return
             send_mail(notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [user.email])
             notification.email_sent_at = timezone.now()
-        notification.save(update_fields=["sms_sent_at", "email_sent_at"])
+            notification.save(update_fields=["email_sent_at"])
 
 
 class ConsoleSMSBackend:

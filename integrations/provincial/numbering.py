@@ -1,0 +1,71 @@
+"""Client of the provincial unified numbering service (省统一申办流水号服务).
+
+Contract (played by ``integrations.sandbox.provincial``)::
+
+    POST {PROVINCIAL_NUMBERING_URL}
+    Authorization: Bearer {PROVINCIAL_NUMBERING_TOKEN}        (when set)
+    {"implementation_code": "<31 characters>", "date": "YYYYMMDD"}
+
+    200 {"serial": "<43 characters>", "sequence": 12}
+    4xx/5xx {"error": {"code": "...", "message": "..."}}
+
+Takes and returns plain data; every failure (not configured, refused connection, timeout,
+HTTP error, an answer that is not JSON or has no serial) is ``NumberingUnavailable``, so
+the caller can fall back to local numbering.
+"""
+
+import datetime
+import http.client
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+DEFAULT_TIMEOUT = 3.0
+
+
+class NumberingUnavailable(Exception):
+    """The numbering service could not give a number."""
+
+
+@dataclass(frozen=True)
+class NumberingClient:
+    url: str
+    timeout: float = DEFAULT_TIMEOUT
+    token: str = ""
+
+    @classmethod
+    def from_settings(cls) -> "NumberingClient":
+        url = getattr(settings, "PROVINCIAL_NUMBERING_URL", "") or ""
+        if not url:
+            raise NumberingUnavailable("PROVINCIAL_NUMBERING_URL is not set")
+        return cls(
+            url=url,
+            timeout=float(getattr(settings, "PROVINCIAL_NUMBERING_TIMEOUT", DEFAULT_TIMEOUT)),
+            token=getattr(settings, "PROVINCIAL_NUMBERING_TOKEN", "") or "",
+        )
+
+    def next_serial(self, *, implementation_code: str, day: datetime.date) -> str:
+        if urlsplit(self.url).scheme not in ("http", "https"):
+            raise NumberingUnavailable(f"not an http(s) URL: {self.url!r}")
+        body = json.dumps({"implementation_code": implementation_code, "date": f"{day:%Y%m%d}"}).encode()
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                answer = json.loads(response.read(64 * 1024).decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            raise NumberingUnavailable(f"HTTP {exc.code} from the numbering service") from exc
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
+            raise NumberingUnavailable(f"numbering service unreachable: {exc}") from exc
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise NumberingUnavailable("the numbering service answered something that is not JSON") from exc
+        serial = answer.get("serial") if isinstance(answer, dict) else None
+        if not isinstance(serial, str) or not serial:
+            raise NumberingUnavailable("the numbering service answered without a serial")
+        return serial
