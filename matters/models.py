@@ -572,3 +572,6 @@ class GuideOption(models.Model):
     def clean(self) -> None:
         if self.next_question_id and self.next_question_id == self.question_id:
             raise ValidationError({"next_question": _("选项不能指向其所在的问题。")})
+
+
+from matters.forms_spec import FormField, FormRule, FormSpec, FormSpecVersion  # noqa: E402,F401
