@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 DEFAULT_ALLOWED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -139,6 +140,34 @@ def sanitize_filename(name: str, content_type: str = "") -> str:
     return f"{stem}{ext}"
 
 
+# --- Receiving ----------------------------------------------------------------------------
+
+
+class SizeLimitedUploadHandler(FileUploadHandler):
+    """Stops keeping an uploaded file once it passes ``UPLOAD_MAX_BYTES`` instead of spooling
+    a huge body to disk; the form's other fields still arrive. Put it first in
+    ``request.upload_handlers`` (before anything reads ``request.POST``); the names of the
+    files dropped are in ``too_large``."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = max_bytes()
+        self.too_large: list[str] = []
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.too_large.append(sanitize_filename(self.file_name or ""))
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def too_large_error(name: str) -> "UploadRejected":
+    return _too_large(sanitize_filename(name), max_bytes())
+
+
 # --- The checks ---------------------------------------------------------------------------
 
 
@@ -223,31 +252,37 @@ def _unreadable(display: str) -> UploadRejected:
 
 
 # --- Images -------------------------------------------------------------------------------
+#
+# Pillow reads the header (format, dimensions) and ``verify()``s the structure; whether the
+# pixel data is complete is checked on the bytes themselves, because Pillow's
+# ``ImageFile.LOAD_TRUNCATED_IMAGES`` is process-wide and WeasyPrint turns it on when imported
+# (a truncated image would then load without an error). PNG: every chunk's CRC, an IEND, and
+# the IDAT data inflating to its end. JPEG: an end-of-image marker after the last scan.
 
-# Above this many pixels a PNG is checked chunk by chunk (CRCs, IEND) instead of decoded:
-# decoding 12,000 × 12,000 pixels would take half a gigabyte of memory for one upload.
-PNG_DECODE_MAX_PIXELS = 40_000_000
+
+def _image_too_large(display: str, max_side: int, size: tuple[int, int] | None = None) -> UploadRejected:
+    if size is None:
+        message = _("图片“%(name)s”的尺寸过大，长和宽均不能超过 %(max)d 像素。")
+    else:
+        message = _("图片“%(name)s”的尺寸（%(width)d×%(height)d 像素）过大，长和宽均不能超过 %(max)d 像素。")
+    width, height = size or (0, 0)
+    return _reject(
+        message % {"name": display, "width": width, "height": height, "max": max_side}, "image_too_large"
+    )
 
 
 def _check_image(content: bytes, content_type: str, display: str) -> tuple[int, int]:
     min_side, max_side = image_side_limits()
     try:
         with warnings.catch_warnings():
-            # The dimensions are checked below before anything is decoded.
+            # The dimensions are checked below, before any pixel is decoded.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(content)) as image:
                 if image.format not in PILLOW_FORMATS.get(content_type, {image.format}):
                     raise _unreadable(display)
                 width, height = image.size
                 if width > max_side or height > max_side:
-                    raise _reject(
-                        _(
-                            "图片“%(name)s”的尺寸（%(width)d×%(height)d 像素）过大，"
-                            "长和宽均不能超过 %(max)d 像素。"
-                        )
-                        % {"name": display, "width": width, "height": height, "max": max_side},
-                        "image_too_large",
-                    )
+                    raise _image_too_large(display, max_side, (width, height))
                 if width < min_side or height < min_side:
                     raise _reject(
                         _(
@@ -257,21 +292,91 @@ def _check_image(content: bytes, content_type: str, display: str) -> tuple[int, 
                         % {"name": display, "width": width, "height": height, "min": min_side},
                         "image_too_small",
                     )
-                image.verify()  # structure and checksums, without decoding the pixels
-            with Image.open(io.BytesIO(content)) as image:
-                if image.format in ("JPEG", "MPO"):
-                    # Decode at 1/8 scale (DCT scaling): a truncated or corrupt JPEG still fails.
+                image.verify()
+            if content_type == "image/png" and not _png_complete(content):
+                raise _unreadable(display)
+            if content_type == "image/jpeg":
+                if not _jpeg_complete(content):
+                    raise _unreadable(display)
+                with Image.open(io.BytesIO(content)) as image:
+                    # Decoded at 1/8 scale (DCT scaling): cheap, and a corrupt scan still fails.
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                    image.load()
-                elif width * height <= PNG_DECODE_MAX_PIXELS:
                     image.load()
     except UploadRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        raise _unreadable(display) from exc
-    except Exception as exc:  # Pillow's decoders raise many kinds on hostile input
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses to even open it: far beyond the maximum dimensions.
+        raise _image_too_large(display, max_side) from exc
+    except Exception as exc:  # Pillow raises many kinds (OSError, SyntaxError, ValueError…) on hostile input
         raise _unreadable(display) from exc
     return width, height
+
+
+def _png_complete(content: bytes) -> bool:
+    """Every chunk whole with a good CRC up to IEND, and the image data inflating to its end."""
+    position, image_data = 8, []
+    while position + 12 <= len(content):
+        length = int.from_bytes(content[position : position + 4], "big")
+        end = position + 12 + length
+        if end > len(content):
+            return False
+        kind = content[position + 4 : position + 8]
+        crc = int.from_bytes(content[end - 4 : end], "big")
+        if zlib.crc32(content[position + 4 : end - 4]) != crc:
+            return False
+        if kind == b"IDAT":
+            image_data.append(content[position + 8 : end - 4])
+        if kind == b"IEND":
+            try:
+                _Inflater(_INFLATE_BUDGET).inflate(b"".join(image_data), keep=False)
+            except _Damaged:
+                return False
+            return bool(image_data)
+        position = end
+    return False
+
+
+def _jpeg_complete(content: bytes) -> bool:
+    """An end-of-image marker after the last start-of-scan (0xFFD9 cannot occur inside scan
+    data, where 0xFF is always stuffed); trailing bytes after it (camera data) are fine."""
+    return content.rfind(b"\xff\xd9") > content.rfind(b"\xff\xda") >= 0
+
+
+class _Damaged(Exception):
+    """Compressed data that does not inflate to its end."""
+
+
+class _Inflater:
+    """Inflates zlib streams within one output budget (decompression bombs): what is past
+    the budget is not checked."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+
+    def inflate(self, data: bytes, keep: bool) -> bytes:
+        """The inflated bytes (kept only if asked); raises _Damaged on a damaged stream."""
+        if self.budget <= 0:
+            return b""
+        inflater = zlib.decompressobj()
+        kept = []
+        try:
+            out = inflater.decompress(data, self.budget)
+            while True:
+                self.budget -= len(out)
+                if keep:
+                    kept.append(out)
+                if not inflater.unconsumed_tail or self.budget <= 0:
+                    break
+                out = inflater.decompress(inflater.unconsumed_tail, self.budget)
+        except zlib.error as exc:
+            raise _Damaged from exc
+        if not inflater.eof and self.budget > 0:
+            raise _Damaged  # the data stops before its end: truncated or overwritten
+        return b"".join(kept)
+
+
+# Inflating stops after this much output per file.
+_INFLATE_BUDGET = 64 * 1024 * 1024
 
 
 # --- PDFs ---------------------------------------------------------------------------------
@@ -297,12 +402,6 @@ _ENCRYPT_RE = re.compile(rb"/Encrypt(?![A-Za-z0-9])")
 _LENGTH_RE = re.compile(rb"/Length(?![A-Za-z0-9])\s{0,32}(\d{1,10})(?!\d|\s{1,32}\d{1,5}\s{1,32}R)")
 # A page tree node's dictionary is small; only streams are read further.
 _OBJ_HEAD_MAX_BYTES = 64 * 1024
-# Inflating stops after this much output in all (decompression bombs); what is past it is not checked.
-_INFLATE_BUDGET = 64 * 1024 * 1024
-
-
-class _DamagedPdf(Exception):
-    pass
 
 
 def _check_pdf(content: bytes, display: str) -> int:
@@ -320,7 +419,7 @@ def _check_pdf(content: bytes, display: str) -> int:
         )
     try:
         pages = pdf_page_count(content)
-    except _DamagedPdf as exc:
+    except _Damaged as exc:
         raise _unreadable(display) from exc
     if not pages:
         raise _unreadable(display)
@@ -341,34 +440,6 @@ def _stream_data(head: bytes, after_keyword: bytes) -> bytes:
         return data[: int(length.group(1))]
     end = data.rfind(b"endstream")
     return data[:end] if end >= 0 else data
-
-
-class _Inflater:
-    """Inflates Flate streams within one budget for the whole file."""
-
-    def __init__(self, budget: int):
-        self.budget = budget
-
-    def inflate(self, data: bytes, keep: bool) -> bytes:
-        """The inflated bytes (kept only if asked); raises _DamagedPdf on a damaged stream."""
-        if self.budget <= 0:
-            return b""
-        inflater = zlib.decompressobj()
-        kept = []
-        try:
-            out = inflater.decompress(data, self.budget)
-            while True:
-                self.budget -= len(out)
-                if keep:
-                    kept.append(out)
-                if not inflater.unconsumed_tail or self.budget <= 0:
-                    break
-                out = inflater.decompress(inflater.unconsumed_tail, self.budget)
-        except zlib.error as exc:
-            raise _DamagedPdf from exc
-        if not inflater.eof and self.budget > 0:
-            raise _DamagedPdf  # the stream stops before its end: truncated or overwritten
-        return b"".join(kept)
 
 
 def _pdf_objects(content: bytes) -> dict[int, bytes]:
@@ -415,7 +486,7 @@ def _object_stream_members(head: bytes, text: bytes) -> list[tuple[int, bytes]]:
 
 
 def pdf_page_count(content: bytes) -> int:
-    """Pages of a PDF from its page tree; 0 when there is none. Raises _DamagedPdf."""
+    """Pages of a PDF from its page tree; 0 when there is none. Raises _Damaged."""
     objects = _pdf_objects(content)
     roots = _ROOT_RE.findall(content)
     if roots:
