@@ -80,6 +80,7 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -450,7 +451,7 @@ def field_errors(field: FormField, *, column: bool = False) -> dict[str, list]:
 
     def only_for(attr: str, types, name: str, set_: bool) -> bool:
         if set_ and t not in types:
-            allowed = "、".join(str(FieldType(x).label) for x in sorted(types))
+            allowed = "、".join(str(x.label) for x in FieldType if x in types)
             _add(
                 errors, attr, gettext("「%(name)s」只适用于：%(types)s。") % {"name": name, "types": allowed}
             )
@@ -1246,6 +1247,35 @@ def load_spec(matter, spec_dict: dict, *, actor=None) -> FormSpec:
     FormRule.objects.bulk_create(rules)
     record_version(spec, actor=actor)
     return spec
+
+
+@transaction.atomic
+def load_forms_file(path, *, actor=None) -> list[FormSpec]:
+    """Load every form of a YAML file (``matters/fixtures/demo/forms.yaml``) with ``load_spec``.
+
+    The file holds ``forms:``, a list of specs each with a ``matter:`` key naming its matter
+    (unique by name). All or nothing: the first problem stops the load, naming the matter.
+    """
+    import yaml
+
+    from matters.models import Matter
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    loaded = []
+    for entry in data.get("forms") or []:
+        spec_dict = dict(entry)
+        name = str(spec_dict.pop("matter", ""))
+        matters = list(Matter.objects.filter(name=name)[:2])
+        if len(matters) != 1:
+            raise ValidationError(
+                gettext("表单「%(name)s」：没有找到唯一的同名事项（找到%(n)d个）。")
+                % {"name": name, "n": len(matters)}
+            )
+        try:
+            loaded.append(load_spec(matters[0], spec_dict, actor=actor))
+        except ValidationError as error:
+            raise ValidationError([f"{name}：{message}" for message in error.messages]) from None
+    return loaded
 
 
 def dump_spec(matter) -> dict[str, Any] | None:
