@@ -8,21 +8,24 @@ Interface used by the pages and the API:
   ``matters.signals`` calls them whenever an indexed field changes.
 
 How it works. PostgreSQL has no Chinese parser here, so the text is segmented in Python
-with jieba (``HMM=False``, so the same text always gives the same words) and the words are
-stored as a ``tsvector`` literal built here, not by ``to_tsvector``: the index and the query
-are produced by the same code, with no parser or dictionary in between (the effect of the
-'simple' configuration, without its parser splitting Chinese punctuation into words).
-Weights: A name (its words, every dictionary word inside them, its character bigrams, the
-codes), B pinyin of the name and the names of tags and themes, C summary, materials,
-department and result, D guide text. A query is segmented the same way; a query word
-matches the same word, the name bigrams (so any piece of a name finds it) or, for Latin
-letters and digits, any indexed word it is a prefix of (pinyin ``sfz``, ``shenf``, codes).
-Synonyms are expanded on the query side, so editing them needs no reindex.
+with jieba (``HMM=False``, so the same text always gives the same words; domain words in
+``search_dict.txt``) and the words are stored as a ``tsvector`` literal built here, not by
+``to_tsvector``: index and query come from the same code, with no parser or dictionary in
+between (the 'simple' configuration, without its parser splitting Chinese punctuation into
+words). Weights: A name (its words, every dictionary word inside them, its character
+bigrams, the codes), B pinyin of the name (full and initials, from every word on) and the
+names of tags and themes, C summary, materials, department and result, D guide text. Each
+word is stored once, in its heaviest section, and long texts are capped, so the vector stays
+small enough to live in the row. A query is segmented the same way; a query word matches the
+same word, the name bigrams (so any piece of a name finds it) or, for Latin letters and
+digits, any indexed word it is a prefix of (pinyin ``sfz``, ``shenf``, codes); all query
+words must match. Synonyms are expanded on the query side (also when typed in pinyin), so
+editing them needs no reindex.
 
-Ranking: exact name, then names containing the query, then matters whose name (or its
-pinyin) matches every query word, then ``ts_rank``, then popularity. SQLite (the embedded
-mode) runs the same query tree as ``LIKE`` conditions over ``search_document`` and ranks
-with the same tiers, popularity standing in for ``ts_rank``.
+Ranking on PostgreSQL: exact name, then names containing the query, then ``ts_rank`` (a
+name match outweighs a mention in the guide), then popularity. SQLite (the embedded mode)
+runs the same query tree as ``LIKE`` conditions over ``search_document``, with the same
+first two tiers, then matters whose name part matches, then popularity.
 """
 
 from __future__ import annotations
@@ -84,9 +87,10 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 _SYNONYM_CACHE_KEY = "matters:search:synonyms:v1"
 _SYNONYM_CACHE_SECONDS = 600
 # Pinyin tokens cover at most this many characters: enough for anything typed.
-_PINYIN_SPAN = 10
-# A lexeme occurring more often adds nothing to the rank, only to the size of the row.
-_MAX_POSITIONS = 8
+_PINYIN_SPAN = 8
+# At most this many distinct words per section (None: all). A small vector stays inside the
+# row, so matching and ranking thousands of rows never reads TOAST (see the 0003 migration).
+_SECTION_LIMITS = (None, None, 40, 60, 60)
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -184,9 +188,9 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _pinyin_of(run: str) -> tuple[tuple[str, str], ...]:
-    """(full, initial) pinyin per character of a run of Chinese characters."""
+    """(full, initial) pinyin per character of a word or run of Chinese characters."""
     from pypinyin import Style, lazy_pinyin
 
     def unknown(chars):
@@ -217,7 +221,9 @@ def _name_pinyin(name: str) -> list[str]:
                 for sub in _expand(word)[1:]:
                     starts.add(position + word.find(sub))
             position += len(word)
-        pinyin = _pinyin_of(run)
+        # Per word, so the cache serves the words names share (polyphones are decided
+        # within a word anyway: 银行 háng, 行政 xíng).
+        pinyin = [p for word in words(run) for p in _pinyin_of(word)]
         for start in sorted(starts):
             span = pinyin[start : start + _PINYIN_SPAN]
             full = "".join(p[0] for p in span)
@@ -253,37 +259,37 @@ def _sections(matter: Matter, materials: Iterable[str], tags: Iterable[str]) -> 
         ("B", _name_pinyin(name)),
         ("B", tag_tokens),
         ("C", [w for text in c_texts if text for w in _index_words(text)]),
-        ("D", [w for text in d_texts if text for w in _index_words(text)]),
+        # Guide text without the words inside words: 许可 in 《行政许可法》 is noise.
+        ("D", [w for text in d_texts if text for w in words(normalize(text))]),
     ]
-
-
-def _dedupe(tokens: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(tokens))
 
 
 def build_document(matter: Matter, materials: Iterable[str], tags: Iterable[str]) -> Document:
     """The index of one matter from its fields, its material names and its tag/theme names.
 
-    ``search_document`` holds the name part (name words and pinyin), a blank line, then the
-    rest: each token surrounded by spaces, so ``LIKE '% word %'`` is an exact word match and
-    ``LIKE '% sfz%'`` a prefix match.
+    Each word is kept once, in the first (heaviest) section it occurs in, with one position:
+    the rank needs no more, and the vector stays small. ``search_document`` holds the name
+    part (name words and pinyin), a blank line, then the rest, each word surrounded by
+    spaces, so ``LIKE '% word %'`` is an exact word match and ``LIKE '% sfz%'`` a prefix match.
     """
-    sections = _sections(matter, materials, tags)
-    head = [" " + " ".join(_dedupe(tokens)) + " " for _, tokens in sections[:2]]
-    tail = [" " + " ".join(_dedupe(tokens)) + " " for _, tokens in sections[2:]]
-    text = "\n".join(head) + "\n\n" + "\n".join(tail)
-
-    positions: dict[str, list[str]] = {}
-    position = 0
-    for weight, tokens in sections:
+    seen: set[str] = set()
+    lines: list[str] = []
+    lexemes: list[str] = []
+    for (weight, tokens), limit in zip(_sections(matter, materials, tags), _SECTION_LIMITS, strict=True):
+        kept: list[str] = []
         for token in tokens:
-            position += 1
-            slots = positions.setdefault(token, [])
-            if len(slots) < _MAX_POSITIONS:
-                slots.append(f"{min(position, 16383)}{weight}")
-    # Tokens are word characters only, so quoting needs no escaping.
-    vector = " ".join(f"'{token}':{','.join(slots)}" for token, slots in positions.items())
-    return Document(text=text, vector=vector)
+            if token in seen:
+                continue
+            if limit is not None and len(kept) >= limit:
+                break
+            seen.add(token)
+            kept.append(token)
+        lines.append(" " + " ".join(kept) + " ")
+        # Tokens are word characters only, so quoting needs no escaping.
+        start = len(lexemes) + 1
+        lexemes += [f"'{token}':{min(start + i, 16383)}{weight}" for i, token in enumerate(kept)]
+    text = "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:])
+    return Document(text=text, vector=" ".join(lexemes))
 
 
 # --- writing the index ---------------------------------------------------------------------
@@ -329,6 +335,17 @@ def _write(using: str, rows: list[tuple[int, Document]]) -> None:
                 f"UPDATE {table} SET search_document = %s WHERE id = %s",  # noqa: S608
                 [(doc.text, pk) for pk, doc in rows],
             )
+
+
+def fill(
+    matter: Matter, *, materials: Iterable[str] = (), tags: Iterable[str] = (), using: str = "default"
+) -> None:
+    """Set the search columns of a matter not saved yet, from the material and tag/theme names
+    it will get: bulk loaders call it before ``bulk_create`` instead of reindexing afterwards
+    (which rewrites every row once more)."""
+    doc = build_document(matter, materials, tags)
+    matter.search_document = doc.text
+    matter.search_vector = doc.vector if connections[using].vendor == "postgresql" else None
 
 
 def reindex(matter: Matter) -> None:
@@ -377,7 +394,7 @@ def deferred_reindex(using: str = "default") -> Iterator[None]:
     finally:
         _deferral.pending = None
     if pending:
-        reindex_queryset(Matter.objects.using(using).filter(pk__in=pending))
+        _reindex_pks(sorted(pending), using)
 
 
 def request_reindex(matter_pks: Iterable[int | None], using: str = "default") -> None:
@@ -389,7 +406,7 @@ def request_reindex(matter_pks: Iterable[int | None], using: str = "default") ->
     if pending is not None:
         pending.update(pks)
     else:
-        reindex_queryset(Matter.objects.using(using).filter(pk__in=pks))
+        _reindex_pks(sorted(pks), using)
 
 
 def reindex_queryset(queryset: QuerySet[Matter], batch_size: int = 500) -> int:
@@ -398,13 +415,16 @@ def reindex_queryset(queryset: QuerySet[Matter], batch_size: int = 500) -> int:
     One UPDATE per batch; used after bulk_create (which sends no signals) and by
     ``manage.py reindex_matters``. Returns the number of matters reindexed.
     """
-    using = queryset.db
     pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    _reindex_pks(pks, queryset.db, batch_size)
+    return len(pks)
+
+
+def _reindex_pks(pks: list[int], using: str, batch_size: int = 500) -> None:
     base = Matter.objects.using(using)
     for start in range(0, len(pks), batch_size):
         batch = _matters_for_indexing(base.filter(pk__in=pks[start : start + batch_size]))
         _write(using, [(m.pk, build_document(m, *_related_names(m))) for m in batch])
-    return len(pks)
 
 
 # --- synonyms ------------------------------------------------------------------------------
@@ -512,25 +532,37 @@ def _parse_text(text: str):
     return tree
 
 
+def _pinyin_keys(text: str) -> tuple[str, str]:
+    """Full pinyin and initials of the Chinese characters of a text (社保卡 → shebaoka, sbk)."""
+    pinyin = [p for run in _CJK_RUN_RE.findall(text) for p in _pinyin_of(run)]
+    return "".join(p[0] for p in pinyin), "".join(p[1] for p in pinyin)
+
+
 def parse(query: str):
-    """The query tree: the query as typed, or with a synonym replaced by its expansion."""
+    """The query tree: the query as typed, or with a synonym replaced by its expansion.
+
+    A query in pinyin also reaches the synonyms by their pinyin (shebao → 社保卡 → 社会保障卡).
+    """
     text = normalize(query)[:MAX_QUERY_CHARS]
     phrasings = [text]
+    letters = "".join(text.split())
+    letters = letters if len(letters) >= 2 and _LETTERS_RE.match(letters) else ""
     for term, expansions in synonyms().items():
         if term in text:
             phrasings.extend(text.replace(term, f" {expansion} ") for expansion in expansions)
+        elif letters:
+            full, initials = _pinyin_keys(term)
+            if letters == initials or (len(letters) >= 4 and full.startswith(letters)):
+                phrasings.extend(expansions)
     return _any(_parse_text(p) for p in phrasings[:8])
 
 
-def to_tsquery(node, *, name_only: bool = False) -> str:
-    """Render a query tree as tsquery text; ``name_only`` restricts it to the name's weights."""
+def to_tsquery(node) -> str:
+    """Render a query tree as tsquery text."""
     if isinstance(node, Lexeme):
-        flags = "*" if node.prefix else ""
-        if name_only:
-            flags += "A" if is_cjk(node.text) else "AB"
-        return f"'{node.text}'" + (f":{flags}" if flags else "")
+        return f"'{node.text}':*" if node.prefix else f"'{node.text}'"
     joiner = " & " if isinstance(node, All) else " | "
-    return "(" + joiner.join(to_tsquery(p, name_only=name_only) for p in node.parts) + ")"
+    return "(" + joiner.join(to_tsquery(p) for p in node.parts) + ")"
 
 
 def to_q(node, *, field: str = "search_document") -> Q:
@@ -566,31 +598,27 @@ def search(queryset: QuerySet[Matter], query: str) -> QuerySet[Matter]:
     tree = parse(query)
     if tree is None:  # only punctuation
         return queryset.none()
-    # Names are compared as typed (a name is at most 200 characters).
+    # Names are compared as typed (a name is at most 200 characters); Chinese has no case.
     typed = query[:200]
     name_tiers = [
-        When(name__iexact=typed, then=Value(0)),
-        When(name__icontains="".join(typed.split()), then=Value(1)),
+        When(name=typed, then=Value(0)),
+        When(name__contains="".join(typed.split()), then=Value(1)),
     ]
 
     if connections[queryset.db].vendor == "postgresql":
+        # One more tier is not needed: with the weights (name 1.0, pinyin and tags 0.4,
+        # materials 0.2, guide 0.1) a name match outranks a mention in the guide.
         tsquery = _TsQuery(Value(to_tsquery(tree)))
-        name_query = _TsQuery(Value(to_tsquery(tree, name_only=True)))
         return (
             queryset.filter(_Matches(F("search_vector"), tsquery))
             .alias(
-                _search_tier=Case(
-                    *name_tiers,
-                    When(_Matches(F("search_vector"), name_query), then=Value(2)),
-                    default=Value(3),
-                    output_field=IntegerField(),
-                ),
+                _search_tier=Case(*name_tiers, default=Value(2), output_field=IntegerField()),
                 _search_rank=_Rank(F("search_vector"), tsquery),
             )
             .order_by("_search_tier", "-_search_rank", "-popularity", "pk")
         )
 
-    # Fallback: the name part of search_document ends at the first blank line.
+    # SQLite: the name part of search_document (up to the blank line) stands in for the weights.
     return (
         queryset.alias(
             _search_head=Substr(F("search_document"), 1, StrIndex(F("search_document"), Value("\n\n")))

@@ -287,3 +287,21 @@ def test_reindex_one_matter_updates_the_instance(catalogue):
 
     assert " 身份证 " in catalogue.search_document
     assert "居民身份证换领" in names("换领")
+
+
+def test_matters_filled_before_bulk_create_are_found_without_a_reindex(db):
+    department = factories.DepartmentFactory()
+    matter = factories.MatterFactory.build(department=department, region=department.region, name="养犬登记")
+    search.fill(matter, materials=["犬只免疫证明"], tags=["宠物"])
+
+    Matter.objects.bulk_create([matter])
+
+    assert names("犬只免疫证明") == ["养犬登记"]
+    assert names("宠物") == ["养犬登记"]
+
+
+def test_a_synonym_typed_in_pinyin_finds_the_catalogue_name(catalogue):
+    Synonym.objects.create(term="开饭店", expansion="食品经营许可")
+
+    assert names("kaifandian") == ["食品经营许可证核发"]
+    assert names("kfd") == ["食品经营许可证核发"]
