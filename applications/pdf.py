@@ -208,14 +208,19 @@ def filename(issued: IssuedDocument) -> str:
     return f"{issued.get_kind_display()}-{issued.case.serial or issued.pk}.pdf"
 
 
-def render_issued(issued_id: int) -> IssuedDocument:
+def render_issued(issued_id: int) -> IssuedDocument | None:
     """Render and store the PDF of an issued document once; later calls return it unchanged.
 
     The row is locked while rendering so that two workers running the same task do not both
-    write a file (a PDF takes tens of milliseconds, so the lock is short).
+    write a file (a PDF takes tens of milliseconds, so the lock is short). A row that no
+    longer exists is nothing to render (None), not an error to retry.
     """
     with transaction.atomic():
-        issued = _load(issued_id, lock=True)
+        try:
+            issued = _load(issued_id, lock=True)
+        except IssuedDocument.DoesNotExist:
+            logger.warning("issued document %s does not exist: nothing to render", issued_id)
+            return None
         if _has_file(issued):
             return issued
         content = render_pdf(issued)
