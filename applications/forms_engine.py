@@ -72,6 +72,8 @@ T = FieldType
 NON_FIELD = "__all__"
 RADIO_MAX_OPTIONS = 5
 ADDRESS_DETAIL_MAX_LENGTH = 200
+# Upper bounds when a spec sets none: an answer is never unbounded.
+DEFAULT_MAX_LENGTH = {FieldType.TEXT: 500, FieldType.TEXTAREA: 5000}
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
 AUTOCOMPLETE = {
     Prefill.NAME: "name",
@@ -577,7 +579,7 @@ def build_field(
         widget = forms.Textarea(attrs={"rows": 4, **attrs}) if t == T.TEXTAREA else text_input()
         return forms.CharField(
             min_length=f.min_length,
-            max_length=f.max_length,
+            max_length=f.max_length or DEFAULT_MAX_LENGTH[t],
             validators=validators,
             widget=widget,
             error_messages=_length_messages(),
@@ -978,8 +980,7 @@ def field_schema(f: FormField, *, regions: list | None = None) -> dict[str, Any]
         schema = {"type": "string"}
         if f.min_length is not None or required:
             schema["minLength"] = max(f.min_length or 0, 1 if required else 0)
-        if f.max_length is not None:
-            schema["maxLength"] = f.max_length
+        schema["maxLength"] = f.max_length or DEFAULT_MAX_LENGTH[t]
         if f.pattern:
             schema["pattern"] = f"^(?:{f.pattern})$"
     elif t == T.INTEGER:
@@ -1037,14 +1038,13 @@ def field_schema(f: FormField, *, regions: list | None = None) -> dict[str, Any]
         regions = regions if regions is not None else region_options()
         detail: dict[str, Any] = {"type": "string", "minLength": max(f.min_length or 0, 1)}
         detail["maxLength"] = f.max_length or ADDRESS_DETAIL_MAX_LENGTH
+        region: dict[str, Any] = {"type": "string", "title": gettext("所在区域（行政区划代码）")}
+        if regions:
+            region["oneOf"] = [{"const": code, "title": full} for code, _name, full in regions]
         schema = {
             "type": "object",
             "properties": {
-                "region": {
-                    "type": "string",
-                    "title": gettext("所在区域（行政区划代码）"),
-                    "oneOf": [{"const": code, "title": full} for code, _name, full in regions],
-                },
+                "region": region,
                 "detail": {**detail, "title": gettext("详细地址")},
                 "region_name": {"type": "string", "readOnly": True, "title": gettext("所在区域名称")},
             },

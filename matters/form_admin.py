@@ -213,6 +213,13 @@ class SpecPartFormSet(BaseInlineFormSet):
         if self.request is not None:
             self.request.__dict__.setdefault("_form_spec_formsets", {})[self.part] = self
 
+    def save_new(self, form, commit=True):
+        # A row added without an order goes last, not first.
+        if not form.instance.sort_order:
+            orders = [f.cleaned_data.get("sort_order") or 0 for f in _live_forms(self)]
+            form.instance.sort_order = max(orders, default=0) + 10
+        return super().save_new(form, commit)
+
 
 class FieldFormSet(SpecPartFormSet):
     part = "fields"
@@ -386,7 +393,9 @@ class FormSpecAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj) and _spec_is_editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and _spec_is_editable(request, obj)
+        # Deleting a form drops its version snapshots, which old answers are read against:
+        # only catalogue editors may; department staff remove fields instead (a new version).
+        return super().has_delete_permission(request, obj) and request.user.is_catalogue_editor
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -774,6 +774,20 @@ def spec_problems(fields: list[FormField], rules: list[FormRule]) -> list[SpecPr
             )
         elif field.key:
             by_key[field.key] = field
+    # An address posts <key>_region and <key>_detail: no other field may use those names.
+    for field in fields:
+        if field.field_type == T.ADDRESS:
+            for suffix in ("_region", "_detail"):
+                clash = by_key.get(field.key + suffix)
+                if clash is not None:
+                    problems.append(
+                        SpecProblem(
+                            clash,
+                            "key",
+                            gettext("字段标识「%(key)s」与地址字段「%(address)s」的输入项重名，请换一个。")
+                            % {"key": clash.key, "address": field.label},
+                        )
+                    )
     for rule in rules:
         problems.extend(_rule_reference_problems(rule, by_key))
     return problems

@@ -48,6 +48,11 @@ def test_a_too_short_text_says_how_long_it_must_be(matter):
     assert check(matter, "太短")[1] == {"answer": ["至少填写10个字（已填2个）。"]}
 
 
+def test_a_text_without_a_set_maximum_still_has_one(matter):
+    one_field(matter, type="text")
+    assert check(matter, "字" * 501)[1] == {"answer": ["不能超过500个字（已填501个）。"]}
+
+
 def test_a_pattern_must_match_the_whole_answer_with_its_own_message(matter):
     one_field(matter, type="text", pattern=r"\d{6}", pattern_message="请填写6位邮政编码。")
     assert check(matter, "528400") == ({"answer": "528400"}, {})

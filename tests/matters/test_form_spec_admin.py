@@ -225,6 +225,22 @@ def test_a_new_form_for_a_matter_starts_at_version_one(client, department_staff,
     assert [f.key for f in spec.ordered_fields()] == ["name"]
 
 
+def test_a_field_added_without_an_order_goes_last(client, editor, spec):
+    client.force_login(editor)
+    fields = [_field_row(f) for f in spec.ordered_fields()]
+    new = {"sort_order": "0", "key": "note", "label": "备注", "field_type": "textarea", "decimal_places": "2"}
+    fields.append({**new, "options": "", "columns": ""})
+    save(client, spec, post_data(spec, fields=fields))
+    assert [f.key for f in FormSpec.objects.get(pk=spec.pk).ordered_fields()][-1] == "note"
+
+
+def test_department_staff_cannot_delete_a_form_and_its_versions(client, department_staff, spec):
+    client.force_login(department_staff)
+    url = reverse("admin:matters_formspec_delete", args=[spec.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert FormSpec.objects.filter(pk=spec.pk).exists()
+
+
 # --- Preview ---------------------------------------------------------------------------------
 
 

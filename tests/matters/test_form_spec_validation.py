@@ -207,3 +207,10 @@ def test_a_field_row_is_checked_by_full_clean(matter):
     with pytest.raises(ValidationError) as error:
         row.full_clean()
     assert error.value.message_dict == {"max_value": ["最大值不能小于最小值。"]}
+
+
+def test_a_key_may_not_take_the_name_of_an_address_input(matter):
+    spec = {"fields": [field(type="address"), {"key": "answer_detail", "label": "门牌号", "type": "text"}]}
+    assert problems(matter, spec) == [
+        "字段「门牌号」：字段标识「answer_detail」与地址字段「答案」的输入项重名，请换一个。"
+    ]
