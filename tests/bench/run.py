@@ -92,6 +92,7 @@ def prepare_data(env: dict, matters: int) -> None:
         manage(
             env,
             "shell",
+            "--no-imports",
             "-c",
             "from matters.models import Matter; "
             "print(Matter.objects.filter(basic_code__startswith='49').count())",
@@ -114,7 +115,7 @@ def sample_paths(env: dict) -> dict[str, list[str]]:
         "codes = list(qs.values_list('implementation_code', flat=True)[:200])\n"
         "print('\\n'.join(codes))"
     )
-    codes = manage(env, "shell", "-c", code).split()
+    codes = manage(env, "shell", "--no-imports", "-c", code).split()
     return {
         "minimal": ["/_bench/minimal/"],
         "guide": [f"/matters/{c}/" for c in codes],
