@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -430,8 +431,18 @@ def _reindex_pks(pks: list[int], using: str, batch_size: int = 500) -> None:
 # --- synonyms ------------------------------------------------------------------------------
 
 
+# Each process also keeps the table for a few seconds, sparing a cache round trip per search;
+# an edit reaches the other processes within that time.
+_SYNONYM_LOCAL_SECONDS = 30
+_synonym_memo: tuple[float, dict[str, list[str]]] | None = None
+
+
 def synonyms() -> dict[str, list[str]]:
     """The admin-edited synonym table as term → expansions (cached; signals clear it)."""
+    global _synonym_memo
+    memo = _synonym_memo
+    if memo is not None and time.monotonic() - memo[0] < _SYNONYM_LOCAL_SECONDS:
+        return memo[1]
     table = cache.get(_SYNONYM_CACHE_KEY)
     if table is None:
         from matters.models import Synonym
@@ -443,10 +454,13 @@ def synonyms() -> dict[str, list[str]]:
             if term and expansions:
                 table[term] = expansions
         cache.set(_SYNONYM_CACHE_KEY, table, _SYNONYM_CACHE_SECONDS)
+    _synonym_memo = (time.monotonic(), table)
     return table
 
 
 def clear_synonym_cache() -> None:
+    global _synonym_memo
+    _synonym_memo = None
     cache.delete(_SYNONYM_CACHE_KEY)
 
 

@@ -3,7 +3,14 @@
 Runs on SQLite and on PostgreSQL alike (the two implementations must agree).
 """
 
+import io
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.core.paginator import Paginator
 
 from matters import codes, search
@@ -305,3 +312,33 @@ def test_a_synonym_typed_in_pinyin_finds_the_catalogue_name(catalogue):
 
     assert names("kaifandian") == ["食品经营许可证核发"]
     assert names("kfd") == ["食品经营许可证核发"]
+
+
+def test_jieba_and_pypinyin_load_on_first_search_not_at_start_up():
+    """Management commands that never search must not pay for loading the dictionaries."""
+    code = (
+        "import sys, django; django.setup(); import matters.search, matters.signals, portal.urls; "
+        "print('jieba' in sys.modules, 'pypinyin' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        check=True,
+    )
+
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_the_reindex_command_rebuilds_every_matter_and_reports_the_count(catalogue):
+    Matter.objects.update(search_document="", search_vector=None)
+    assert names("换领") == []
+    out = io.StringIO()
+
+    call_command("reindex_matters", "--batch-size", "2", stdout=out)
+
+    assert "Reindexed 6 matters" in out.getvalue()
+    assert names("换领") == ["居民身份证换领"]
