@@ -210,10 +210,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
-    },
+    "private": {"BACKEND": "portal.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -277,6 +274,11 @@ SPECTACULAR_SETTINGS = {
 # --- The hall --------------------------------------------------------------------
 PORTAL_SITE_NAME = env.str("PORTAL_SITE_NAME", default="中山市政务服务网")
 PORTAL_REGION_CODE = env.str("PORTAL_REGION_CODE", default="442000000000")
+# Absolute address of the portal, printed in PDFs (QR codes of /verify/) and notifications.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+VERIFY_RATE_LIMIT = env.str("VERIFY_RATE_LIMIT", default="30/min")
+# Working days an applicant has to supply a correction (printed on the correction notice).
+CORRECTION_SUPPLY_WORKDAYS = env.int("CORRECTION_SUPPLY_WORKDAYS", default=10)
 # Every external system is played by the built-in sandbox unless turned off.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
 # Benchmarks mount a minimal comparison view; never in production.
