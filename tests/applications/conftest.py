@@ -16,9 +16,12 @@ Role = DepartmentMembership.Role
 APPLICANT = ApplicantData(name="李四", id_number=factories.make_id_number(), mobile="13800138000")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def rendered_documents(monkeypatch):
-    """PDFs are applications.pdf's business: here we only see which ones were scheduled."""
+    """PDFs are applications.pdf's business: the workflow tests only see which were scheduled.
+
+    Not autouse: other modules of this folder render real PDFs.
+    """
     scheduled: list[int] = []
     monkeypatch.setattr(tasks.render_issued_document, "delay", lambda issued_id: scheduled.append(issued_id))
     return scheduled
@@ -30,11 +33,6 @@ def sms(settings):
     LocmemSMSBackend.outbox = []
     yield LocmemSMSBackend.outbox
     LocmemSMSBackend.outbox = []
-
-
-@pytest.fixture
-def citizen(db):
-    return factories.UserFactory(username="citizen", real_name="李四", mobile="13800138000")
 
 
 @pytest.fixture
@@ -186,5 +184,5 @@ INPUTS = {
 
 
 @pytest.fixture
-def build(matter, citizen, clerk, reviewer, approver):
+def build(matter, citizen, clerk, reviewer, approver, rendered_documents):
     return Builder(matter, citizen, clerk, reviewer, approver)
