@@ -390,7 +390,9 @@ _INFLATE_BUDGET = 64 * 1024 * 1024
 # with the /Page leaves counted when the tree cannot be followed. It checks, it does not render.
 
 # Bounded repetitions keep every pattern linear on hostile input (no catastrophic backtracking).
-_OBJ_HEAD_RE = re.compile(rb"(\d{1,10})\s{1,32}\d{1,5}\s{1,32}obj\b")
+_OBJ_KEYWORD_RE = re.compile(rb"obj(?![A-Za-z0-9])")
+_PDF_WHITESPACE = b" \t\r\n\f\x00"
+_DIGITS = b"0123456789"
 _STARTXREF_RE = re.compile(rb"startxref\s{1,32}(\d{1,12})\s{0,32}%%EOF")
 _XREF_AT_RE = re.compile(rb"\s{0,32}(xref|\d{1,10}\s{1,32}\d{1,5}\s{1,32}obj)")
 _ROOT_RE = re.compile(rb"/Root(?![A-Za-z0-9])\s{0,32}(\d{1,10})\s{1,32}\d{1,5}\s{1,32}R")
@@ -402,6 +404,8 @@ _ENCRYPT_RE = re.compile(rb"/Encrypt(?![A-Za-z0-9])")
 _LENGTH_RE = re.compile(rb"/Length(?![A-Za-z0-9])\s{0,32}(\d{1,10})(?!\d|\s{1,32}\d{1,5}\s{1,32}R)")
 # A page tree node's dictionary is small; only streams are read further.
 _OBJ_HEAD_MAX_BYTES = 64 * 1024
+# “obj” keywords looked at (with “endobj”): beyond, the file is refused rather than parsed.
+_MAX_KEYWORDS = 500_000
 
 
 def _check_pdf(content: bytes, display: str) -> int:
@@ -432,34 +436,63 @@ def _check_pdf(content: bytes, display: str) -> int:
     return pages
 
 
-def _stream_data(head: bytes, after_keyword: bytes) -> bytes:
-    """The bytes of a stream: /Length of them when it is given directly, else up to endstream."""
-    data = after_keyword[2:] if after_keyword.startswith(b"\r\n") else after_keyword[1:]
-    length = _LENGTH_RE.search(head)
-    if length and int(length.group(1)) <= len(data):
-        return data[: int(length.group(1))]
-    end = data.rfind(b"endstream")
-    return data[:end] if end >= 0 else data
+def _object_heads(content: bytes) -> list[tuple[int, int]]:
+    """(object number, offset after the keyword) of each “N G obj”.
+
+    The keyword is searched as a literal and the numbers before it are read backwards with
+    ``bytes.rstrip`` (C speed): a pattern that starts with digits would be tried at every
+    byte of the file. Raises _Damaged past the keyword limit."""
+    heads = []
+    for hits, hit in enumerate(_OBJ_KEYWORD_RE.finditer(content)):
+        if hits > _MAX_KEYWORDS:
+            raise _Damaged
+        position = hit.start()
+        window = content[max(0, position - 64) : position]
+        generation_end = window.rstrip(_PDF_WHITESPACE)
+        generation = generation_end[len(generation_end.rstrip(_DIGITS)) :]
+        number_end = generation_end[: len(generation_end) - len(generation)].rstrip(_PDF_WHITESPACE)
+        number = number_end[len(number_end.rstrip(_DIGITS)) :]
+        spaced = len(generation_end) < len(window) and len(number_end) < len(generation_end) - len(generation)
+        if spaced and 0 < len(generation) <= 5 and 0 < len(number) <= 10:
+            heads.append((int(number), hit.end()))
+    return heads
 
 
 def _pdf_objects(content: bytes) -> dict[int, bytes]:
     """Object number → the object's dictionary text (later definitions win: incremental updates
-    append), including the members of compressed object streams. Inflates every Flate stream."""
+    append), including the members of compressed object streams. Inflates every Flate stream.
+
+    Every slice is bounded (by the next ``endobj``, the next object, 64 KB, and a read budget
+    for stream data) so that a hostile file costs time in proportion to its size."""
+    heads = _object_heads(content)
     ends = [m.start() for m in re.finditer(rb"endobj", content)]
     objects: dict[int, bytes] = {}
     packed: list[tuple[bytes, bytes]] = []
     inflater = _Inflater(_INFLATE_BUDGET)
-    for match in _OBJ_HEAD_RE.finditer(content):
-        start = match.end()
+    read_budget = 4 * len(content)
+    for index, (number, start) in enumerate(heads):
         following = bisect.bisect_left(ends, start)
         stop = ends[following] if following < len(ends) else len(content)
-        head, keyword, _rest = content[start : min(stop, start + _OBJ_HEAD_MAX_BYTES)].partition(b"stream")
-        objects[int(match.group(1))] = head
-        if not keyword or b"/FlateDecode" not in head:
+        next_head = heads[index + 1][1] if index + 1 < len(heads) else len(content)
+        head_limit = min(stop, next_head, start + _OBJ_HEAD_MAX_BYTES)
+        keyword = content.find(b"stream", start, head_limit)
+        head = content[start : keyword if keyword >= 0 else head_limit]
+        objects[number] = head
+        if keyword < 0 or b"/FlateDecode" not in head:
             continue
-        data = _stream_data(head, content[start + len(head) + len(keyword) : stop])
+        data_start = keyword + len(b"stream")
+        data_start += 2 if content.startswith(b"\r\n", data_start) else 1
+        length = _LENGTH_RE.search(head)
+        if length and data_start + int(length.group(1)) <= stop:
+            data_end = data_start + int(length.group(1))
+        else:
+            found = content.find(b"endstream", data_start, stop)
+            data_end = stop if found < 0 else found
+        read_budget -= data_end - data_start
+        if read_budget < 0:
+            raise _Damaged
         is_object_stream = b"/ObjStm" in head
-        inflated = inflater.inflate(data, keep=is_object_stream)
+        inflated = inflater.inflate(content[data_start:data_end], keep=is_object_stream)
         if is_object_stream:
             packed.append((head, inflated))
     for head, text in packed:
