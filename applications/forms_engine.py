@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
 from django.template.loader import render_to_string
@@ -247,7 +248,7 @@ class FullMatchValidator:
 
     def __init__(self, pattern: str, message: str = ""):
         self.regex = re.compile(pattern)
-        self.message = message or gettext("格式不正确。")
+        self.message = message or _("格式不正确。")
 
     def __call__(self, value) -> None:
         if not self.regex.fullmatch(str(value)):
@@ -339,23 +340,17 @@ class AddressField(forms.MultiValueField):
         fields = (
             forms.ChoiceField(
                 choices=choices,
-                error_messages={"invalid_choice": gettext("请从列表中选择所在区域。")},
+                error_messages={"invalid_choice": _("请从列表中选择所在区域。")},
             ),
             forms.CharField(
                 min_length=min_length,
                 max_length=detail_max,
-                error_messages=_length_messages(),
+                error_messages=LENGTH_MESSAGES,
             ),
         )
         detail_attrs = {"maxlength": str(detail_max)}
         kwargs.setdefault("widget", AddressWidget(choices, detail_attrs=detail_attrs))
-        kwargs.setdefault(
-            "error_messages",
-            {
-                "required": gettext("请选择所在区域并填写详细地址。"),
-                "incomplete": gettext("请同时选择所在区域并填写详细地址。"),
-            },
-        )
+        kwargs.setdefault("error_messages", ADDRESS_MESSAGES)
         super().__init__(fields, require_all_fields=False, **kwargs)
 
     def compress(self, data_list):
@@ -365,15 +360,28 @@ class AddressField(forms.MultiValueField):
         return {"region": region, "region_name": self.region_names.get(region, ""), "detail": detail}
 
 
+REGION_CACHE_KEY = "forms_engine:region_options"
+REGION_CACHE_SECONDS = 300
+
+
 def region_options() -> list[tuple[str, str, str]]:
-    """(code, name, full name) of the regions an address may name: current counties and towns."""
-    current = Region.objects.filter(valid_to__isnull=True).select_related("parent").order_by("code")
-    rows = list(current.filter(kind__in=[Region.Kind.COUNTY, Region.Kind.TOWN])) or list(current)
+    """(code, name, full name) of the regions an address may name: current counties and towns.
+
+    Cached for a few minutes: every address field of every validation reads it, and the
+    divisions change a few times a year.
+    """
+    cached = cache.get(REGION_CACHE_KEY)
+    if cached is not None:
+        return cached
+    current = Region.objects.filter(valid_to__isnull=True).order_by("code")
+    columns = ("code", "name", "parent__name")
+    rows = list(current.filter(kind__in=[Region.Kind.COUNTY, Region.Kind.TOWN]).values_list(*columns))
+    rows = rows or list(current.values_list(*columns))
     out = []
-    for region in rows:
-        parent = region.parent.name if region.parent_id and region.parent else ""
-        full = region.name if region.name.startswith(parent) else f"{parent}{region.name}"
-        out.append((region.code, region.name, full))
+    for code, name, parent in rows:
+        parent = parent or ""
+        out.append((code, name, name if name.startswith(parent) else f"{parent}{name}"))
+    cache.set(REGION_CACHE_KEY, out, REGION_CACHE_SECONDS)
     return out
 
 
@@ -382,7 +390,7 @@ def _region_select_choices(regions) -> list:
     groups: OrderedDict[str, list] = OrderedDict()
     for code, name, full in regions:
         groups.setdefault(full[: len(full) - len(name)], []).append((code, name))
-    choices: list = [("", gettext("请选择所在区域"))]
+    choices: list = [("", _("请选择所在区域"))]
     if len(groups) == 1:
         return choices + next(iter(groups.values()))
     return choices + [(group or gettext("其他"), items) for group, items in groups.items()]
@@ -486,7 +494,7 @@ class TableRowsField(forms.Field):
         kwargs.setdefault(
             "widget", TableRowsWidget(columns, min_rows=min_rows or 0, max_rows=max_rows or MAX_TABLE_ROWS)
         )
-        kwargs.setdefault("error_messages", {"required": gettext("请至少填写一行。")})
+        kwargs.setdefault("error_messages", {"required": _("请至少填写一行。")})
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -530,24 +538,39 @@ class TableRowsField(forms.Field):
         return cleaned
 
 
-def _length_messages() -> dict:
-    return {
-        "required": gettext("请填写此项。"),
-        "max_length": gettext("不能超过%(limit_value)d个字（已填%(show_value)d个）。"),
-        "min_length": gettext("至少填写%(limit_value)d个字（已填%(show_value)d个）。"),
-    }
-
-
-def _number_messages(invalid: str) -> dict:
-    return {
-        "required": gettext("请填写此项。"),
-        "invalid": invalid,
-        "min_value": gettext("不能小于%(limit_value)s。"),
-        "max_value": gettext("不能大于%(limit_value)s。"),
-        "max_decimal_places": gettext("最多保留%(max)s位小数。"),
-        "max_digits": gettext("数字过长，最多%(max)s位。"),
-        "max_whole_digits": gettext("整数部分过长，最多%(max)s位。"),
-    }
+# Messages are lazy: translated only when an error is shown, not for every field built.
+REQUIRED = _("请填写此项。")
+LENGTH_MESSAGES = {
+    "required": REQUIRED,
+    "max_length": _("不能超过%(limit_value)d个字（已填%(show_value)d个）。"),
+    "min_length": _("至少填写%(limit_value)d个字（已填%(show_value)d个）。"),
+}
+NUMBER_MESSAGES = {
+    "required": REQUIRED,
+    "min_value": _("不能小于%(limit_value)s。"),
+    "max_value": _("不能大于%(limit_value)s。"),
+    "max_decimal_places": _("最多保留%(max)s位小数。"),
+    "max_digits": _("数字过长，最多%(max)s位。"),
+    "max_whole_digits": _("整数部分过长，最多%(max)s位。"),
+}
+INTEGER_MESSAGES = {**NUMBER_MESSAGES, "invalid": _("请输入整数。")}
+DECIMAL_MESSAGES = {**NUMBER_MESSAGES, "invalid": _("请输入数字。")}
+DATE_MESSAGES = {"required": REQUIRED, "invalid": _("请输入有效的日期，例如 2025-01-31。")}
+CHOICE_MESSAGES = {
+    "required": _("请选择此项。"),
+    "invalid_choice": _("「%(value)s」不是可选项，请从列表中选择。"),
+}
+MULTI_CHOICE_MESSAGES = {
+    "required": _("请至少选择一项。"),
+    "invalid_choice": _("「%(value)s」不是可选项，请从列表中选择。"),
+    "invalid_list": _("请选择一项或多项。"),
+}
+BOOLEAN_MESSAGES = {"required": _("请勾选此项。")}
+EMAIL_MESSAGES = {"required": REQUIRED, "invalid": _("请输入有效的电子邮箱地址，例如 name@example.cn。")}
+ADDRESS_MESSAGES = {
+    "required": _("请选择所在区域并填写详细地址。"),
+    "incomplete": _("请同时选择所在区域并填写详细地址。"),
+}
 
 
 def _plain(value):
@@ -582,7 +605,7 @@ def build_field(
             max_length=f.max_length or DEFAULT_MAX_LENGTH[t],
             validators=validators,
             widget=widget,
-            error_messages=_length_messages(),
+            error_messages=LENGTH_MESSAGES,
             **common,
         )
     if t == T.INTEGER:
@@ -590,7 +613,7 @@ def build_field(
             min_value=None if f.min_value is None else int(f.min_value),
             max_value=None if f.max_value is None else int(f.max_value),
             widget=text_input(forms.NumberInput, inputmode="numeric"),
-            error_messages=_number_messages(gettext("请输入整数。")),
+            error_messages=INTEGER_MESSAGES,
             **common,
         )
     if t == T.DECIMAL:
@@ -601,7 +624,7 @@ def build_field(
             min_value=_plain(f.min_value),
             max_value=_plain(f.max_value),
             widget=text_input(forms.NumberInput, inputmode="decimal"),
-            error_messages=_number_messages(gettext("请输入数字。")),
+            error_messages=DECIMAL_MESSAGES,
             **common,
         )
     if t == T.DATE:
@@ -614,10 +637,7 @@ def build_field(
             input_formats=DATE_INPUT_FORMATS,
             validators=validators,
             widget=forms.DateInput(format="%Y-%m-%d", attrs={**date_attrs, **attrs}),
-            error_messages={
-                "required": gettext("请填写此项。"),
-                "invalid": gettext("请输入有效的日期，例如 2025-01-31。"),
-            },
+            error_messages=DATE_MESSAGES,
             **common,
         )
     if t == T.CHOICE:
@@ -626,36 +646,29 @@ def build_field(
         if len(pairs) <= RADIO_MAX_OPTIONS and not in_table:
             widget, choices = forms.RadioSelect, pairs
         else:
-            widget, choices = forms.Select, [("", gettext("请选择")), *pairs]
+            widget, choices = forms.Select, [("", _("请选择")), *pairs]
         return forms.ChoiceField(
             choices=choices,
             widget=widget,
-            error_messages={
-                "required": gettext("请选择此项。"),
-                "invalid_choice": gettext("「%(value)s」不是可选项，请从列表中选择。"),
-            },
+            error_messages=CHOICE_MESSAGES,
             **common,
         )
     if t == T.MULTI_CHOICE:
         return forms.MultipleChoiceField(
             choices=f.option_pairs,
             widget=forms.CheckboxSelectMultiple,
-            validators=[ItemsCountValidator(f.min_items, f.max_items, gettext("项"))],
-            error_messages={
-                "required": gettext("请至少选择一项。"),
-                "invalid_choice": gettext("「%(value)s」不是可选项，请从列表中选择。"),
-                "invalid_list": gettext("请选择一项或多项。"),
-            },
+            validators=[ItemsCountValidator(f.min_items, f.max_items, _("项"))],
+            error_messages=MULTI_CHOICE_MESSAGES,
             **common,
         )
     if t == T.BOOLEAN:
-        return forms.BooleanField(error_messages={"required": gettext("请勾选此项。")}, **common)
+        return forms.BooleanField(error_messages=BOOLEAN_MESSAGES, **common)
     if t == T.ID_NUMBER:
         return NormalizedCharField(
             normalizer=normalize_id_number,
             validators=[validate_id_number],
             widget=text_input(maxlength="18", autocomplete="off", spellcheck="false"),
-            error_messages=_length_messages(),
+            error_messages=LENGTH_MESSAGES,
             **common,
         )
     if t == T.USCC:
@@ -665,7 +678,7 @@ def build_field(
             widget=text_input(
                 maxlength="18", autocomplete="off", spellcheck="false", autocapitalize="characters"
             ),
-            error_messages=_length_messages(),
+            error_messages=LENGTH_MESSAGES,
             **common,
         )
     if t == T.MOBILE:
@@ -673,23 +686,20 @@ def build_field(
             normalizer=normalize_mobile,
             validators=[validate_mobile],
             widget=text_input(TelInput, inputmode="numeric", autocomplete="tel", maxlength="20"),
-            error_messages=_length_messages(),
+            error_messages=LENGTH_MESSAGES,
             **common,
         )
     if t == T.PHONE:
         return forms.CharField(
             validators=[validate_phone_with_area_code],
             widget=text_input(TelInput, autocomplete="tel", maxlength="20"),
-            error_messages=_length_messages(),
+            error_messages=LENGTH_MESSAGES,
             **common,
         )
     if t == T.EMAIL:
         return forms.EmailField(
             widget=text_input(forms.EmailInput, autocomplete="email"),
-            error_messages={
-                "required": gettext("请填写此项。"),
-                "invalid": gettext("请输入有效的电子邮箱地址，例如 name@example.cn。"),
-            },
+            error_messages=EMAIL_MESSAGES,
             **common,
         )
     if t == T.ADDRESS:

@@ -241,6 +241,45 @@ def test_department_staff_cannot_delete_a_form_and_its_versions(client, departme
     assert FormSpec.objects.filter(pk=spec.pk).exists()
 
 
+def test_the_versions_of_a_form_are_listed_with_their_content(client, editor, spec):
+    client.force_login(editor)
+    data = post_data(spec)
+    data["fields-0-label"] = "经营者姓名"
+    save(client, spec, data)
+    url = reverse("admin:matters_formspecversion_changelist") + f"?spec__id__exact={spec.pk}"
+    changelist = client.get(url).context["cl"]
+    assert [v.version for v in changelist.result_list] == [2, 1]
+    version = spec.versions.get(version=1)
+    detail = client.get(reverse("admin:matters_formspecversion_change", args=[version.pk])).content.decode()
+    assert "申请人姓名" in detail
+
+
+def test_an_editor_adds_a_form_for_a_matter_with_its_fields(client, editor, matter):
+    client.force_login(editor)
+    assert client.get(reverse("admin:matters_formspec_add")).status_code == 200
+    data = {"matter": str(matter.pk), "intro": "请如实填写。"}
+    data |= {
+        "fields-TOTAL_FORMS": "1",
+        "fields-INITIAL_FORMS": "0",
+        "rules-TOTAL_FORMS": "0",
+        "rules-INITIAL_FORMS": "0",
+    }
+    data |= {
+        "fields-0-sort_order": "10",
+        "fields-0-key": "name",
+        "fields-0-label": "姓名",
+        "fields-0-required": "on",
+    }
+    data |= {"fields-0-field_type": "text", "fields-0-decimal_places": "2"}
+    client.post(reverse("admin:matters_formspec_add"), data)
+    spec = FormSpec.objects.get(matter=matter)
+    assert (spec.version, spec.intro, [f.label for f in spec.ordered_fields()]) == (
+        1,
+        "请如实填写。",
+        ["姓名"],
+    )
+
+
 # --- Preview ---------------------------------------------------------------------------------
 
 
