@@ -206,6 +206,18 @@ def _require_requirement(submission: Submission, requirement: MaterialRequiremen
         raise MaterialError(_("该材料不属于本次申请的事项。"), code="wrong_requirement")
 
 
+def _require_room(submission: Submission, requirement: MaterialRequirement) -> None:
+    provided = SubmissionMaterial.objects.filter(
+        submission=submission, requirement=requirement, status=Status.PROVIDED
+    ).count()
+    if provided >= max_files_per_requirement():
+        raise MaterialError(
+            _("《%(name)s》最多上传 %(count)d 个文件。")
+            % {"name": requirement.name, "count": max_files_per_requirement()},
+            code="too_many_files",
+        )
+
+
 def _attach(
     submission: Submission, requirement: MaterialRequirement, document: Document
 ) -> SubmissionMaterial:
@@ -213,14 +225,9 @@ def _attach(
     same = rows.filter(document=document, status=Status.PROVIDED).first()
     if same is not None:
         return same
+    _require_room(submission, requirement)
     # A file fulfils a promise (容缺后补) and replaces what was sent back for correction.
     rows.filter(status__in=(Status.PROMISED, Status.CORRECTION)).delete()
-    if rows.count() >= max_files_per_requirement():
-        raise MaterialError(
-            _("《%(name)s》最多上传 %(count)d 个文件。")
-            % {"name": requirement.name, "count": max_files_per_requirement()},
-            code="too_many_files",
-        )
     material = SubmissionMaterial.objects.create(
         submission=submission,
         requirement=requirement,
@@ -242,6 +249,7 @@ def attach_upload(
     checked = uploads.check(file, name=name)  # before the lock: reading 10 MB takes a while
     submission = _locked_submission(submission)
     _require_editable(submission, actor)
+    _require_room(submission, requirement)  # before the file is written, not after
     document = store_document(
         owner=submission.applicant,
         checked=checked,

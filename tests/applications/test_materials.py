@@ -430,3 +430,16 @@ def test_uploading_the_promised_material_replaces_the_promise(tolerant_matter, c
     statuses = list(case.submission.materials.values_list("status", flat=True))
     assert statuses == [SubmissionMaterial.Status.PROVIDED]
     assert case.deficiency_promise_date is None
+
+
+def test_files_beyond_the_limit_per_material_are_refused_before_storing(case, citizen, licence, settings):
+    settings.UPLOAD_MAX_FILES_PER_MATERIAL = 1
+    materials.attach_upload(submission=case.submission, requirement=licence, file=pdf_file(), actor=citizen)
+
+    with pytest.raises(materials.MaterialError) as caught:
+        materials.attach_upload(
+            submission=case.submission, requirement=licence, file=pdf_file(colour="red"), actor=citizen
+        )
+
+    assert caught.value.messages == ["《营业执照》最多上传 1 个文件。"]
+    assert Document.objects.count() == 1

@@ -234,3 +234,9 @@ def test_an_unnamed_file_gets_a_readable_name():
 
 def test_a_known_extension_of_the_real_type_is_kept():
     assert uploads.sanitize_filename("照片.JPEG", "image/jpeg") == "照片.jpeg"
+
+
+def test_a_pdf_with_more_objects_than_the_scanner_reads_is_refused(monkeypatch):
+    monkeypatch.setattr(uploads, "_MAX_KEYWORDS", 3)
+
+    assert rejection(upload("很多对象.pdf", pdf_bytes(pages=3))).code == "unreadable"
