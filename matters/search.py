@@ -61,8 +61,6 @@ from django.db.models.functions import StrIndex, Substr
 
 from matters.models import MaterialRequirement, Matter, Tag, Theme
 
-logger = logging.getLogger(__name__)
-
 # Longer input is cut: nobody types more to find a matter, and it bounds the query's size.
 MAX_QUERY_CHARS = 50
 DICTIONARY = Path(__file__).with_name("search_dict.txt")
@@ -84,7 +82,7 @@ INDEXED_FIELDS = frozenset(
 _STOP_WORDS_TEXT = (
     "我 我要 我想 要 想 怎么 怎么办 怎样 如何 办 办理 的 了 吗 呢 啊 在 哪 哪里 去 需要 什么 请问 可以 能"
 )
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+STOP_WORDS = frozenset((_STOP_WORDS_TEXT + " 和 与 及 或 跟").split())
 _SYNONYM_CACHE_KEY = "matters:search:synonyms:v1"
 _SYNONYM_CACHE_SECONDS = 600
 # Pinyin tokens cover at most this many characters: enough for anything typed.
@@ -353,14 +351,13 @@ def reindex(matter: Matter) -> None:
     """Recompute the search index of one matter (after its fields, materials or tags changed)."""
     if matter.pk is None:
         return
-    fresh = _matters_for_indexing(Matter.objects.using(matter._state.db or "default")).filter(pk=matter.pk)
-    for row in fresh:
+    using = matter._state.db or "default"
+    for row in _matters_for_indexing(Matter.objects.using(using).filter(pk=matter.pk)):
         doc = build_document(row, *_related_names(row))
-        _write(matter._state.db or "default", [(row.pk, doc)])
+        _write(using, [(row.pk, doc)])
+        # Keep the caller's instance in step, so a later save() writes the same index.
         matter.search_document = doc.text
-        matter.search_vector = (
-            doc.vector if connections[matter._state.db or "default"].vendor == "postgresql" else None
-        )
+        matter.search_vector = doc.vector if connections[using].vendor == "postgresql" else None
 
 
 def _matters_for_indexing(queryset: QuerySet[Matter]) -> QuerySet[Matter]:
@@ -606,7 +603,8 @@ class _Rank(Func):
 
 def search(queryset: QuerySet[Matter], query: str) -> QuerySet[Matter]:
     """The matters of ``queryset`` that match ``query``, best first (still a lazy queryset)."""
-    query = (query or "").strip()
+    # Control characters (NUL above all) have no place in a query and PostgreSQL refuses NUL.
+    query = "".join(c for c in (query or "") if c.isprintable() or c == " ").strip()
     if not query:
         return queryset
     tree = parse(query)

@@ -154,6 +154,8 @@ def test_unpublished_matters_never_appear(db):
         "x" * 5000,
         "<script>alert(1)</script>",
         "\x00",
+        "身份证\x00换领",
+        "\t身份证\n",
     ],
 )
 def test_special_characters_and_long_input_never_error(catalogue, query):
