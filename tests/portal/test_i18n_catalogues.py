@@ -169,10 +169,12 @@ def test_the_chinese_overrides_only_hold_third_party_messages():
 
 
 def test_the_chinese_overrides_win_over_the_packages_own_translations():
+    # Looked up through aliases so that makemessages does not copy these msgids into our catalogue.
+    lookup, lookup_in_context = translation.gettext, translation.pgettext
     with translation.override("zh-hans"):
-        assert translation.pgettext("field label", "Login") == "用户名或电子邮箱"
-        assert translation.gettext("Email") == "电子邮箱"
-        assert translation.gettext("Log out") == "退出登录"
+        assert lookup_in_context("field label", "Login") == "用户名或电子邮箱"
+        assert lookup("Email") == "电子邮箱"
+        assert lookup("Log out") == "退出登录"
 
 
 @pytest.mark.django_db
