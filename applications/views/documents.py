@@ -127,27 +127,32 @@ def panel_context(request, submission: Submission, *, errors: dict | None = None
     reports = materials.requirement_reports(submission)
     reusable = materials.reusable_documents(request.user, submission)
     errors = errors or {}
-    rows = []
     editable = materials.may_edit(submission, request.user)
+    rows = []
     for report in reports:
         name = report.requirement.name
-        error = errors.get(report.requirement.pk)
+        attached = {m.document_id for m in report.provided}
+        choices = sorted(
+            (d for d in reusable if d.pk not in attached), key=lambda d, name=name: d.requirement_name != name
+        )
         # Errors of a form the panel does not show (any more) are shown on the requirement itself.
         shown = {
             "upload": editable,
-            "reuse": editable and bool(reusable),
+            "reuse": editable and bool(choices),
             "promise": editable and report.can_promise and not report.provided,
         }
+        error = errors.get(report.requirement.pk)
         rows.append(
             {
                 "report": report,
-                "reusable": sorted(reusable, key=lambda d, name=name: d.requirement_name != name),
+                "reusable": choices,
                 "error": error if error and shown.get(error["action"]) else None,
                 "loose_error": error if error and not shown.get(error["action"]) else None,
             }
         )
     return {
         "submission": submission,
+        "matter_names": "、".join(submission.cases.values_list("matter__name", flat=True)),
         "rows": rows,
         "problems": [p for report in reports for p in report.problems],
         "editable": editable,

@@ -300,3 +300,16 @@ def test_a_submitted_application_shows_its_materials_without_forms(
 
     assert "材料齐全，符合要求" in page
     assert 'type="file"' not in page
+
+
+def test_a_document_already_attached_to_a_material_is_not_offered_again_for_it(
+    logged_in, case, citizen, licence
+):
+    document = materials.attach_upload(
+        submission=case.submission, requirement=licence, file=pdf_upload(), actor=citizen
+    ).document
+
+    page = text(logged_in.get(panel_url(case)))
+
+    assert f'id="material-{licence.pk}-document"' not in page
+    assert page.count(f'<option value="{document.pk}">') == 1  # offered for the floor plan only
