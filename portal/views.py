@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -73,5 +73,6 @@ def toggle_large_text(request):
 
 
 def bench_minimal(request):
-    """The comparison view of `make bench`: a template-free response through the full middleware stack."""
-    return HttpResponse(f"{settings.PORTAL_SITE_NAME} ok")
+    """The comparison view of `make bench`: a bare template view through the full middleware stack
+    (RECIPES.md measures pages against such a view), with no query and no layout."""
+    return render(request, "portal/bench_minimal.html", {"site_name": settings.PORTAL_SITE_NAME})
