@@ -445,3 +445,7 @@ class StateWording(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matter or _('默认')} · {self.get_state_display()}"
+
+
+# The back office keeps its own rows in a separate module (applications.admin).
+from applications.models_backoffice import SavedCaseFilter  # noqa: E402, F401

@@ -30,6 +30,11 @@ HISTORY_MODELS = (
     "historicalmatterrelation",
 )
 
+# Cases (app "applications"). Staff change a case only through the workflow's buttons
+# (applications.services); "change" is what lets them open those forms at all.
+CASE_MODELS = ("case",)
+CASE_RECORD_MODELS = ("processrecord",)
+
 # {group: {app_label: {model_name: actions}}}
 ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     # 部门工作人员: their own department's matters (the admin scopes rows to the
@@ -40,6 +45,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             **dict.fromkeys(MATTER_MODELS, ALL),
             **dict.fromkeys(CATALOGUE_REFERENCE_MODELS, VIEW),
             **dict.fromkeys(HISTORY_MODELS, VIEW),
+        },
+        # Their departments' cases (scoped by applications.selectors), changed only
+        # through the workflow; process records are read.
+        "applications": {
+            **dict.fromkeys(CASE_MODELS, ("view", "change")),
+            **dict.fromkeys(CASE_RECORD_MODELS, VIEW),
         },
     },
     # 编目管理员: the whole catalogue. Memberships are not included: who works in a
@@ -62,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             VIEW,
         ),
         "portal": {"notice": VIEW},
+        # Every case and its records, read-only (no workflow transition either).
+        "applications": dict.fromkeys(CASE_MODELS + CASE_RECORD_MODELS, VIEW),
     },
 }
 
