@@ -543,6 +543,7 @@ def _parse_text(text: str):
     return tree
 
 
+@lru_cache(maxsize=4096)
 def _pinyin_keys(text: str) -> tuple[str, str]:
     """Full pinyin and initials of the Chinese characters of a text (社保卡 → shebaoka, sbk)."""
     pinyin = [p for run in _CJK_RUN_RE.findall(text) for p in _pinyin_of(run)]
