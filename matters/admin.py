@@ -784,3 +784,6 @@ class GuideQuestionAdmin(admin.ModelAdmin):
     list_filter = ("is_start",)
     search_fields = ("text",)
     inlines = (GuideOptionInline,)
+
+
+from matters import form_admin  # noqa: E402,F401  (form specifications: their own module)

@@ -21,7 +21,7 @@ VIEW = ("view",)
 
 # The catalogue's models, by model name (app "matters").
 CATALOGUE_REFERENCE_MODELS = ("region", "department", "theme", "tag")
-MATTER_MODELS = ("matter", "matterstep", "materialrequirement", "matterrelation")
+MATTER_MODELS = ("matter", "matterstep", "materialrequirement", "matterrelation", "formspec")
 GUIDANCE_MODELS = ("synonym", "guidequestion", "guideoption")
 HISTORY_MODELS = (
     "historicalmatter",

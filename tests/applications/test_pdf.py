@@ -59,15 +59,6 @@ needs_qr_tools = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def issued_files_in_test_storage(monkeypatch):
-    """The model's storage is resolved once at import, before the test settings point
-    "private" at a temporary folder: follow them, so no test writes into the project."""
-    from django.core.files.storage import storages
-
-    monkeypatch.setattr(IssuedDocument._meta.get_field("file"), "storage", storages["private"])
-
-
 @pytest.fixture
 def case_in(build):
     """A case of 陈小明 driven through the services to ``state`` (``data`` for an enterprise)."""
@@ -245,14 +236,14 @@ def test_rendering_twice_keeps_the_one_file(case_in, settings):
     first = pdf.render_issued(issued.pk)
     second = pdf.render_issued(issued.pk)
     assert second.file.name == first.file.name
-    private = settings.STORAGES["private"]["OPTIONS"]["location"]
+    private = settings.PRIVATE_MEDIA_ROOT
     assert len(list(private.rglob("*.pdf"))) == 1
 
 
 @needs_weasyprint
 def test_the_pdf_is_kept_in_private_storage_under_an_unguessable_name(case_in, settings):
     issued = rendered(case_in(State.ACCEPTED), IssuedDocument.Kind.RECEIPT)
-    private = settings.STORAGES["private"]["OPTIONS"]["location"]
+    private = settings.PRIVATE_MEDIA_ROOT
     assert (private / issued.file.name).read_bytes().startswith(b"%PDF-")
     assert not (settings.MEDIA_ROOT / issued.file.name).exists()
     assert issued.case.serial not in issued.file.name

@@ -29,15 +29,6 @@ needs_weasyprint = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def issued_files_in_test_storage(monkeypatch):
-    """The model's storage is resolved once at import, before the test settings point
-    "private" at a temporary folder: follow them, so no test writes into the project."""
-    from django.core.files.storage import storages
-
-    monkeypatch.setattr(IssuedDocument._meta.get_field("file"), "storage", storages["private"])
-
-
 @pytest.fixture
 def receipt(build) -> IssuedDocument:
     """The acceptance receipt of 陈小明's case (not rendered yet: the task is stubbed)."""

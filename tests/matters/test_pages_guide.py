@@ -196,9 +196,10 @@ def test_themes_and_tags_link_to_the_filtered_catalogue(client, matter):
 
 
 def test_actions_of_features_not_built_yet_are_not_shown(client, matter):
+    matter.appointment = True
+    matter.save()
     html = client.get(matter.get_absolute_url()).content.decode()
 
-    assert "在线办理" not in html
     assert "预约办理" not in html
     assert "我要咨询" not in html
 

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from matters import demo
+from matters.forms_spec import load_forms_file
 from matters.models import Department, DepartmentMembership
 from portal.models import DEPARTMENT_STAFF_GROUP, SUPERVISORS_GROUP
 
@@ -154,6 +155,8 @@ class Command(BaseCommand):
         except demo.DemoDataError as e:
             raise CommandError(f"Demo data: {e}") from None
         self.stdout.write(f"Demo catalogue loaded in {time.monotonic() - started:.1f}s: {result.summary()}")
+        specs = load_forms_file(demo.DEMO_ROOT / "forms.yaml")
+        self.stdout.write(f"Demo application forms: {len(specs)} matters.")
         if not result.reindexed:
             self.stdout.write(
                 self.style.WARNING("Search index not rebuilt (matters.search.reindex_queryset missing).")
@@ -161,6 +164,12 @@ class Command(BaseCommand):
         if no_accounts:
             return
         accounts = ensure_demo_accounts(reset_passwords=reset_passwords)
+        # Later parts of the hall (cases, ratings…) add their demo data through their app
+        # config's ``seed_demo(stdout)``, so this command depends on none of them.
+        for config in apps.get_app_configs():
+            seed = getattr(config, "seed_demo", None)
+            if callable(seed):
+                seed(self.stdout)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password {DEMO_PASSWORD} when created):"))
         width = max(len(username) for username, _, _ in accounts)
