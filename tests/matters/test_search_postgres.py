@@ -47,12 +47,14 @@ def test_the_match_is_answered_by_the_gin_index(db):
     assert "matter_search_vector_gin" in plan
 
 
-def test_the_name_trigram_index_exists(db):
+def test_a_name_filter_by_substring_is_answered_by_the_trigram_index(db):
+    factories.MatterFactory(name="居民身份证换领")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'matters_matter'")
-        indexes = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SET LOCAL enable_seqscan = off")
 
-    assert {"matter_search_vector_gin", "matter_name_trgm"} <= indexes
+    plan = Matter.objects.filter(name__icontains="身份证换").explain()
+
+    assert "matter_name_upper_trgm" in plan
 
 
 def test_tsquery_operators_typed_by_the_user_are_plain_text(db):
