@@ -35,7 +35,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 messages: install
-	$(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(PY) manage.py makemessages -l en --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' \
+		--ignore 'media/*' --ignore 'private_media/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:

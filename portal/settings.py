@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- The hall --------------------------------------------------------------------
 PORTAL_SITE_NAME = env.str("PORTAL_SITE_NAME", default="中山市政务服务网")
+PORTAL_SITE_NAME_EN = env.str("PORTAL_SITE_NAME_EN", default="Zhongshan Government Services Online")
 PORTAL_REGION_CODE = env.str("PORTAL_REGION_CODE", default="442000000000")
 # Absolute address of the portal, printed in PDFs (QR codes of /verify/) and notifications.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

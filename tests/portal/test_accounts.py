@@ -116,7 +116,7 @@ def test_with_mandatory_verification_signup_leads_to_the_verification_page(clien
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("account_email_verification_sent")
     assert_in_portal_layout(html)
-    assert heading(html) == "验证您的Email地址"
+    assert heading(html) == "验证您的电子邮箱"
     assert len(mail.outbox) == 1
 
 
@@ -129,7 +129,7 @@ def test_the_email_confirmation_link_opens_a_confirm_page_in_the_portal_layout(c
     html = response.content.decode()
     assert response.status_code == 200
     assert_in_portal_layout(html)
-    assert heading(html) == "确认Email地址"
+    assert heading(html) == "确认电子邮箱"
     assert re.search(r"<button[^>]*>\s*确认\s*</button>", html)
 
 
@@ -140,7 +140,7 @@ def test_the_logout_page_asks_to_confirm_and_logging_out_works(client, citizen):
     response = client.post(reverse("account_logout"))
 
     assert_in_portal_layout(page)
-    assert heading(page) == "登出"
+    assert heading(page) == "退出登录"
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
 
