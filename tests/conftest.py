@@ -9,10 +9,12 @@ def _fresh_caches():
     """Rolled-back rows must not survive in a process cache between tests."""
     from django.core.cache import cache
 
+    from matters import search
     from portal import workdays
 
     cache.clear()
     workdays._exceptions_for.cache_clear()
+    search.clear_synonym_cache()
     yield
 
 
