@@ -309,6 +309,11 @@ class SerialCounter(models.Model):
         return f"{self.implementation_code} {self.day} {self.last_value}"
 
 
+def new_verification_token() -> str:
+    """144 random bits in 24 URL-safe characters (fits the column; token_urlsafe() alone gives 43)."""
+    return secrets.token_urlsafe(18)
+
+
 def document_upload_to(instance, filename: str) -> str:
     # Unguessable: the stored name never derives from what the user called the file.
     return f"documents/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
@@ -401,7 +406,7 @@ class IssuedDocument(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="issued_documents")
     kind = models.CharField(_("文书类型"), max_length=20, choices=Kind.choices)
-    token = models.CharField(_("核验码"), max_length=32, unique=True, default=secrets.token_urlsafe)
+    token = models.CharField(_("核验码"), max_length=32, unique=True, default=new_verification_token)
     record = models.ForeignKey(
         ProcessRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

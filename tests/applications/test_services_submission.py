@@ -204,6 +204,7 @@ def test_issued_documents_are_scheduled_for_rendering_after_commit(
     assert receipt.kind == IssuedDocument.Kind.RECEIPT
     assert receipt.record == Case.objects.get(pk=case.pk).current_record
     assert rendered_documents == [receipt.pk]
+    assert len(receipt.token) <= IssuedDocument._meta.get_field("token").max_length
 
 
 def test_perform_refuses_a_transition_it_has_no_form_for(build):
