@@ -236,6 +236,7 @@ def submit(request, code: str, public_id):
     except TransitionNotAllowed as exc:
         messages.error(request, exc.message)
         return redirect(_step_url(case, "review"))
+    messages.success(request, _("申请已提交成功。请记下统一申办流水号和查询码，或打印本回执。"))
     return redirect("applications:receipt", case.serial)
 
 

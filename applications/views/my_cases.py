@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from applications import drafts, forms_engine, materials, selectors, services, wording, workflow
 from applications.forms import CorrectionForm, WithdrawForm
-from applications.models import CLOSED_STATES, Case, ProcessRecord, State
+from applications.models import CLOSED_STATES, Case, Document, ProcessRecord, State
 from applications.services import SubmissionIncomplete
 from applications.views.documents import panel_context
 from applications.workflow import TransitionNotAllowed
@@ -189,6 +189,19 @@ def _correction_record(case: Case) -> ProcessRecord | None:
     return ProcessRecord.objects.filter(case=case, action="request_correction").order_by("-sequence").first()
 
 
+def _result_document(case: Case) -> Document | None:
+    """The result (证照/批文) attached when the case was completed, if any."""
+    if case.state not in (State.COMPLETED, State.DELIVERED):
+        return None
+    record = (
+        ProcessRecord.objects.filter(case=case, action__in=("complete", "complete_immediately"))
+        .order_by("-sequence")
+        .first()
+    )
+    document_id = record.details.get("result_document") if record else None
+    return Document.objects.filter(pk=document_id, owner=case.applicant_id).first() if document_id else None
+
+
 def _detail_context(
     request,
     case: Case,
@@ -209,6 +222,7 @@ def _detail_context(
         "timeline": timeline_rows(case),
         "answers": forms_engine.display_answers(spec, submission.form_data) if spec.fields else [],
         "issued_documents": list(case.issued_documents.order_by("created_at")),
+        "result_document": _result_document(case),
         "correcting": correcting,
         "may_withdraw": _may(case, "withdraw", request.user),
         "withdraw_form": withdraw_form or WithdrawForm(),

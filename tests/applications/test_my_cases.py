@@ -290,3 +290,16 @@ def test_the_receipt_is_only_for_my_own_cases(client, build, other_citizen):
 def test_a_draft_made_by_services_has_no_detail_page(logged_in, citizen, matter):
     services.create_draft(applicant=citizen, matter=matter, data=ApplicantData(name="李四"))
     assert logged_in.get(reverse("applications:detail", args=["None"])).status_code == 404
+
+
+def test_the_result_document_of_a_completed_case_can_be_downloaded(logged_in, citizen, matter, build):
+    from tests.applications.conftest import result_document
+
+    matter.result_name = "食品经营许可证"
+    matter.save(update_fields=["result_name"])
+    case = build(State.DECIDED)
+    result = result_document(citizen)
+    case = services.complete(case=case, actor=build.clerk, result_document=result)
+    page = text(logged_in.get(detail_url(case)))
+    assert "下载办理结果：食品经营许可证" in page
+    assert reverse("applications:document_file", args=[result.pk]) in page
