@@ -1,8 +1,12 @@
 """What the applicant reads for each state: built-in defaults, a default row, a matter's own row."""
 
 import pytest
+from django.contrib.admin.sites import AdminSite
 
+# Imported when the module is collected, before any URLconf is built: the admin registers these
+# models at import time (applications.admin imports this module).
 from applications import wording
+from applications.admin_wording import StateWordingAdmin, StateWordingForm
 from applications.models import State, StateWording
 
 pytestmark = pytest.mark.django_db
@@ -72,10 +76,6 @@ def test_the_list_and_the_progress_page_use_the_configured_wording(client, citiz
 
 @pytest.fixture
 def wording_admin():
-    from django.contrib.admin.sites import AdminSite
-
-    from applications.admin_wording import StateWordingAdmin
-
     return StateWordingAdmin(StateWording, AdminSite())
 
 
@@ -111,8 +111,6 @@ def test_the_change_page_shows_the_built_in_wording(wording_admin):
 
 
 def test_a_second_default_for_the_same_state_is_refused_in_plain_words():
-    from applications.admin_wording import StateWordingForm
-
     StateWording.objects.create(state=State.SUBMITTED, title="默认")
     form = StateWordingForm({"state": State.SUBMITTED, "title": "另一条默认"})
     assert not form.is_valid()
