@@ -423,7 +423,7 @@ def _staff_may(case: Case, transition: Transition, user) -> bool:
 
 
 def _role_names(roles) -> str:
-    return "、".join(str(Role(r).label) for r in sorted(roles))
+    return "、".join(str(role.label) for role in Role if role in roles)  # in the order of the roles
 
 
 def check(case: Case, transition: Transition, user) -> None:
