@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from applications import drafts, forms_engine, materials, selectors, services, wording
@@ -130,6 +131,7 @@ def _build_form(case: Case, user, data=None):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@never_cache
 def form_step(request, code: str, public_id):
     case = _own_draft(request, code, public_id)
     if case.state != State.DRAFT:
@@ -182,6 +184,7 @@ def autosave(request, code: str, public_id):
 
 @require_safe
 @login_required
+@never_cache
 def materials_step(request, code: str, public_id):
     case = _own_draft(request, code, public_id)
     if case.state != State.DRAFT:
@@ -215,6 +218,7 @@ def _review_context(case: Case, problems: list[str] | None = None, refused: bool
 
 @require_safe
 @login_required
+@never_cache
 def review_step(request, code: str, public_id):
     case = _own_draft(request, code, public_id)
     if case.state != State.DRAFT:
@@ -261,6 +265,7 @@ def discard(request, code: str, public_id):
 
 @require_safe
 @login_required
+@never_cache
 def receipt(request, serial: str):
     case = get_object_or_404(
         selectors.applicant_cases(request.user).select_related("submission"),

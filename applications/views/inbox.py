@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import drafts
@@ -27,6 +28,7 @@ def safe_link(request, link: str) -> str:
 
 @require_safe
 @login_required
+@never_cache
 def inbox(request):
     paginator = Paginator(
         drafts.inbox(request.user).only("pk", "title", "created_at", "read_at", "link"), PAGE_SIZE
@@ -46,6 +48,7 @@ def inbox(request):
 
 @require_safe
 @login_required
+@never_cache
 def notification(request, pk: int):
     message = get_object_or_404(drafts.inbox(request.user), pk=pk)
     was_unread = message.read_at is None

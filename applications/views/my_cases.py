@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import drafts, forms_engine, materials, selectors, services, wording, workflow
@@ -133,6 +134,7 @@ def _may(case: Case, name: str, user) -> bool:
 
 @require_safe
 @login_required
+@never_cache
 def case_list(request):
     cases = selectors.applicant_cases(request.user).select_related("submission")
     group = GROUPS_BY_KEY.get(request.GET.get("group", ""))
@@ -248,6 +250,7 @@ def _detail_context(
 
 @require_safe
 @login_required
+@never_cache
 def detail(request, serial: str):
     case = _own_case(request, serial)
     return render(request, "applications/my_cases/detail.html", _detail_context(request, case))

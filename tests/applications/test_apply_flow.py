@@ -345,3 +345,15 @@ def test_autosave_after_submission_changes_nothing(logged_in, citizen, matter):
     case.submission.refresh_from_db()
     assert "申请已提交，草稿不再保存" in text(response)
     assert case.submission.form_data["shop"] == "李四小吃店"
+
+
+def test_the_guide_page_offers_online_application(client, matter):
+    page = text(client.get(matter.get_absolute_url()))
+    assert f'href="{apply_url(matter)}"' in page
+    assert "在线办理" in page
+
+
+def test_the_pages_with_personal_data_are_not_cached(logged_in, citizen, matter):
+    choose_myself(logged_in, matter)
+    response = logged_in.get(step_url(the_draft(citizen, matter), "form"))
+    assert "no-store" in response["Cache-Control"]
