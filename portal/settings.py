@@ -10,6 +10,7 @@ production shape (see docker-compose.yml and docs/operations.md).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -102,7 +103,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the embedded server read while a background job writes.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Take the write lock at BEGIN: concurrent submissions queue instead of failing
+            # with "database is locked" when a read lock cannot be upgraded.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -125,7 +132,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Art. 32: pre-review periods that ran out without a correction notice (safe to repeat).
+    "applications-deemed-acceptance": {
+        "task": "applications.tasks.apply_deemed_acceptance",
+        "schedule": crontab(minute=5),
+    },
+}
 
 # --- Auth ------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -278,6 +291,20 @@ PORTAL_REGION_CODE = env.str("PORTAL_REGION_CODE", default="442000000000")
 # Absolute address of the portal, printed in PDFs (QR codes of /verify/) and notifications.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 VERIFY_RATE_LIMIT = env.str("VERIFY_RATE_LIMIT", default="30/min")
+# --- Cases (applications) ---
+# Administrative Licensing Law Art. 32: working days to notify missing materials.
+PRE_REVIEW_WORKDAYS = env.int("PRE_REVIEW_WORKDAYS", default=5)
+# Unified serial numbers: local counters, or the provincial numbering service (docs/serial-numbers.md).
+SERIAL_PROVIDER = env.str("SERIAL_PROVIDER", default="applications.serials.LocalSerialProvider")
+SERIAL_FALLBACK_FIRST_SEQUENCE = env.int("SERIAL_FALLBACK_FIRST_SEQUENCE", default=5001)
+PROVINCIAL_NUMBERING_URL = env.str("PROVINCIAL_NUMBERING_URL", default="")
+PROVINCIAL_NUMBERING_TIMEOUT = env.float("PROVINCIAL_NUMBERING_TIMEOUT", default=3.0)
+PROVINCIAL_NUMBERING_TOKEN = env.str("PROVINCIAL_NUMBERING_TOKEN", default="")
+# Uploads: judged by content (libmagic); size, PDF pages and image pixels are bounded.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Public progress query: per-IP limits and wrong answers per serial, against enumeration.
+PROGRESS_RATE_LIMITS = tuple(env.list("PROGRESS_RATE_LIMITS", default=["10/min", "100/day"]))
+PROGRESS_FAILURES_PER_SERIAL = env.int("PROGRESS_FAILURES_PER_SERIAL", default=20)
 # Working days an applicant has to supply a correction (printed on the correction notice).
 CORRECTION_SUPPLY_WORKDAYS = env.int("CORRECTION_SUPPLY_WORKDAYS", default=10)
 # Every external system is played by the built-in sandbox unless turned off.
