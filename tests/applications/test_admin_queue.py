@@ -226,3 +226,27 @@ def test_a_staff_member_in_no_department_gets_an_empty_queue(client, build, db):
 def test_the_queue_links_to_window_registration_for_a_clerk(client, clerk):
     client.force_login(clerk)
     assert reverse("admin:applications_case_register") in page_text(client.get(queue_url()))
+
+
+def test_the_quick_counts_follow_the_persons_own_actions_at_once(client, build, clerk):
+    from tests.applications.test_admin_helpers import post_transition
+
+    case = build(State.SUBMITTED)
+    client.force_login(clerk)
+    assert quick_counts(client.get(queue_url()))["已办"] == "0"
+    post_transition(client, case, "sign")
+    assert quick_counts(client.get(queue_url()))["已办"] == "1"
+
+
+@pytest.mark.parametrize("state", [State.ACCEPTED, State.SPECIAL_PROCEDURE, State.COMPLETED, State.SUBMITTED])
+def test_the_queue_counts_the_working_days_left_as_the_selector_does(build, at, state):
+    import datetime
+
+    from applications import admin as case_admin
+    from applications import selectors
+
+    at("2026-09-28 09:00 +0800")  # the National Day holidays lie ahead
+    case = build(state)
+    for day in ("2026-09-30", "2026-10-09", "2026-10-20"):
+        today = datetime.date.fromisoformat(day)
+        assert case_admin.remaining(case, today) == selectors.remaining_workdays(case, today)
