@@ -61,13 +61,17 @@ def test_the_demo_enterprise_has_a_well_formed_business_uscc(accounts):
     assert enterprise.uscc.startswith("91442000")
 
 
-def test_demo_staff_reviews_for_the_market_regulation_bureau(accounts):
+def test_demo_staff_accepts_reviews_and_approves_for_the_market_regulation_bureau(accounts):
     staff = User.objects.get(username="demo-staff")
-    membership = DepartmentMembership.objects.get(user=staff)
+    memberships = DepartmentMembership.objects.filter(user=staff)
     assert staff.is_staff and not staff.is_superuser
     assert DEPARTMENT_STAFF_GROUP in staff.group_names
-    assert membership.department.name == "中山市市场监督管理局"
-    assert membership.role == DepartmentMembership.Role.REVIEWER
+    assert {m.department.name for m in memberships} == {"中山市市场监督管理局"}
+    assert {m.role for m in memberships} == {
+        DepartmentMembership.Role.CLERK,
+        DepartmentMembership.Role.REVIEWER,
+        DepartmentMembership.Role.APPROVER,
+    }
 
 
 def test_demo_supervisor_is_a_supervisor(accounts):
@@ -101,7 +105,7 @@ def test_a_second_run_creates_no_duplicates(accounts):
 
     assert User.objects.filter(username__in=USERNAMES).count() == 5
     assert EnterpriseMembership.objects.count() == 1
-    assert DepartmentMembership.objects.count() == 1
+    assert DepartmentMembership.objects.count() == 3
     assert Enterprise.objects.count() == 1
 
 

@@ -50,7 +50,11 @@ ACCOUNTS = [
         f"企业经办人：{DEMO_ENTERPRISE['name']}",
         {"real_name": "黄晓婷", "mobile": "13926012345"},
     ),
-    ("demo-staff", f"部门审核人员：{STAFF_DEPARTMENT}", {"real_name": "李文华", "is_staff": True}),
+    (
+        "demo-staff",
+        f"部门工作人员（受理、审核、审批）：{STAFF_DEPARTMENT}",
+        {"real_name": "李文华", "is_staff": True},
+    ),
     ("demo-supervisor", "电子监察人员（全市）", {"real_name": "周建国", "is_staff": True}),
 ]
 
@@ -108,9 +112,15 @@ def ensure_demo_accounts(*, reset_passwords: bool = False) -> list[tuple[str, st
         report.append((username, role, created))
 
     users["demo-staff"].groups.add(staff_group)
-    DepartmentMembership.objects.get_or_create(
-        user=users["demo-staff"], department=department, role=DepartmentMembership.Role.REVIEWER
-    )
+    # A small window office: the demo officer can take a case from acceptance to completion.
+    for staff_role in (
+        DepartmentMembership.Role.CLERK,
+        DepartmentMembership.Role.REVIEWER,
+        DepartmentMembership.Role.APPROVER,
+    ):
+        DepartmentMembership.objects.get_or_create(
+            user=users["demo-staff"], department=department, role=staff_role
+        )
     users["demo-supervisor"].groups.add(supervisors)
 
     Enterprise = apps.get_model("enterprises", "Enterprise")
