@@ -29,8 +29,12 @@ def published_matters() -> QuerySet[Matter]:
 
 
 def catalogue_matters() -> QuerySet[Matter]:
-    """Published matters in the stable order of the catalogue page (pages never shuffle)."""
-    return published_matters().order_by("department__sort_order", "department_id", "name", "id")
+    """Published matters in the order of the catalogue page: most used first, then by name.
+
+    The index ``matter_status_popularity`` serves this order, so a page reads its 20 rows
+    instead of sorting the whole catalogue; ``id`` keeps pages from shuffling between equals.
+    """
+    return published_matters().order_by("-popularity", "name", "id")
 
 
 def popular_matters(*, limit: int = 10) -> QuerySet[Matter]:

@@ -1,4 +1,4 @@
-"""Keep the search index in step with the catalogue.
+"""Keep the search index and the cached catalogue pages in step with the catalogue.
 
 A matter is reindexed when it, its materials or its tags/themes change, and the matters of a
 tag, theme or department when that one is renamed or deleted. Synonyms are expanded when
@@ -8,13 +8,72 @@ Not covered, by design: fixture loading (``raw``), ``bulk_create`` and ``QuerySe
 send no usable signal, so whoever uses them calls ``search.reindex_queryset`` afterwards. Code
 that saves many rows one by one can wrap itself in ``search.deferred_reindex()`` to reindex
 each matter once at the end instead of on every save.
+
+Cached pages (``matters.cache``): any save or delete of a row the public pages show, and any
+change of a matter's tags, themes or co-departments, bumps the catalogue version, raw fixture
+loading included. ``bulk_create`` and ``QuerySet.update()`` send no signal: their callers call
+``matters.cache.bump_catalogue_version()``.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from matters import search
-from matters.models import Department, MaterialRequirement, Matter, Synonym, Tag, Theme
+from matters.cache import bump_catalogue_version
+from matters.forms_spec import FormSpec
+from matters.models import (
+    Department,
+    MaterialRequirement,
+    Matter,
+    MatterRelation,
+    MatterStep,
+    Region,
+    Synonym,
+    Tag,
+    Theme,
+)
+
+# --- cached pages ----------------------------------------------------------------------------
+
+# Every model whose rows the guide, catalogue or search pages show (or rank by).
+CATALOGUE_MODELS = (
+    Matter,
+    MaterialRequirement,
+    MatterStep,
+    MatterRelation,
+    Department,
+    Region,
+    Theme,
+    Tag,
+    Synonym,
+    FormSpec,
+)
+
+
+def catalogue_changed(sender, using=None, **kwargs):
+    bump_catalogue_version(using)
+
+
+for _model in CATALOGUE_MODELS:
+    _label = _model._meta.label_lower
+    post_save.connect(catalogue_changed, sender=_model, dispatch_uid=f"matters.cache.saved.{_label}")
+    post_delete.connect(catalogue_changed, sender=_model, dispatch_uid=f"matters.cache.deleted.{_label}")
+
+
+def catalogue_links_changed(sender, action, using=None, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        bump_catalogue_version(using)
+
+
+for _through in (Matter.tags.through, Matter.themes.through, Matter.co_departments.through):
+    m2m_changed.connect(
+        catalogue_links_changed,
+        sender=_through,
+        dispatch_uid=f"matters.cache.links.{_through._meta.label_lower}",
+    )
+
+
+# --- search index ----------------------------------------------------------------------------
 
 
 @receiver(post_save, sender=Matter, dispatch_uid="matters.search.matter_saved")

@@ -1,14 +1,15 @@
 """Public catalogue pages: list, service guide, printable guide and smart guidance (智能导办)."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from matters import selectors
+from matters import cache, selectors
 from matters.filters import MatterFilter
 from matters.models import Matter
 
@@ -16,23 +17,60 @@ PAGE_SIZE = 20
 
 
 def matter_list(request):
-    """The catalogue: filters in the query string, so every combination has its own URL."""
-    matter_filter = MatterFilter(request.GET, queryset=selectors.catalogue_matters())
-    paginator = Paginator(matter_filter.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    context = {
-        "filter": matter_filter,
-        "page_obj": page,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "active_filters": _active_filters(matter_filter, request),
-    }
-    # htmx swaps only the results when a filter changes; the full page stays the no-JS path.
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "matter-results":
-        response = render(request, "matters/_matter_results.html", context)
+    """The catalogue: filters in the query string, so every combination has its own URL.
+
+    The filter form and the results are the same for everyone who sends the same query string:
+    each is rendered once per catalogue version and language (matters.cache), the form for the
+    filter values whatever the page.
+    """
+    htmx = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "matter-results"
+    built: dict[str, MatterFilter] = {}
+
+    def matter_filter() -> MatterFilter:
+        if "filter" not in built:
+            built["filter"] = MatterFilter(request.GET, queryset=selectors.catalogue_matters())
+        return built["filter"]
+
+    def results() -> dict:
+        return _catalogue_results(matter_filter(), request)
+
+    def filters() -> str:
+        return render_to_string("matters/_matter_filters.html", {"filter": matter_filter()})
+
+    params = cache.query_params(request.GET)
+    if params is None:  # an odd, very long query string: not worth a cache entry
+        parts = {"results": results(), "filters": "" if htmx else filters()}
     else:
-        response = render(request, "matters/matter_list.html", context)
+        wanted = {"results": (cache.fragment_key("catalogue-results", params), results)}
+        if not htmx:
+            filter_params = tuple(item for item in params if item[0] != "page")
+            wanted["filters"] = (cache.fragment_key("catalogue-filters", filter_params), filters)
+        parts = cache.fragments(wanted)
+    # htmx swaps only the results when a filter changes; the full page stays the no-JS path.
+    if htmx:
+        response = HttpResponse(parts["results"]["html"])
+    else:
+        catalogue = {**parts["results"], "filters": parts["filters"], "results": parts["results"]["html"]}
+        response = render(request, "matters/matter_list.html", {"catalogue": catalogue})
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def _catalogue_results(matter_filter: MatterFilter, request) -> dict:
+    """The rendered results of the catalogue, with what the page title shows of them."""
+    paginator = Paginator(matter_filter.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    active_filters = _active_filters(matter_filter, request)
+    context = {
+        "page_obj": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "active_filters": active_filters,
+    }
+    return {
+        "html": render_to_string("matters/_matter_results.html", context, request=request),
+        "active_values": [item["value"] for item in active_filters],
+        "page_number": page.number,
+    }
 
 
 def _active_filters(matter_filter: MatterFilter, request) -> list[dict]:
@@ -72,12 +110,34 @@ def _guide_or_404(code: str) -> Matter:
 
 
 def matter_detail(request, code):
+    """The guide page. Its catalogue parts are rendered once per matter, catalogue version and
+    language (matters.cache): a visit served from the cache reads no catalogue row."""
+    guide = cache.fragment(cache.fragment_key("guide", code), lambda: _guide_parts(code))
+    return render(request, "matters/matter_detail.html", {"guide": guide})
+
+
+def _guide_parts(code: str) -> dict:
     matter = _guide_or_404(code)
-    return render(
-        request,
-        "matters/matter_detail.html",
-        {"matter": matter, "relation_groups": selectors.relations_by_kind(matter)},
-    )
+    context = {"matter": matter, "relation_groups": selectors.relations_by_kind(matter)}
+    return {
+        "name": matter.name,
+        "summary": matter.summary,
+        "department_name": matter.department.name,
+        "department_url": matter.department.get_absolute_url(),
+        "header": render_to_string("matters/_guide_header.html", context),
+        "actions": render_to_string("matters/_guide_actions.html", context),
+        "layout": render_to_string("matters/_guide_layout.html", context),
+        "print_url": reverse("matters:print", args=[matter.implementation_code]),
+        # Favourites come with a later issue; the button shows once the URL exists.
+        "favourite_url": _url_or_empty("citizens:favourite", matter.implementation_code),
+    }
+
+
+def _url_or_empty(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 def matter_print(request, code):

@@ -1,12 +1,14 @@
 """Home, search and navigation pages: the portal's own views over the catalogue."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from matters import cache as catalogue_cache
 from matters import search as matter_search
 from matters import selectors as matter_selectors
 from portal.context_processors import LARGE_TEXT_COOKIE
@@ -32,21 +34,43 @@ def home(request):
 
 
 def search(request):
-    """Search results, or suggestions when the query is empty or finds nothing."""
+    """Search results, or suggestions when the query is empty or finds nothing.
+
+    What shows under the search box is the same for everyone who sends the same query string:
+    it is rendered once per catalogue version and language (matters.cache).
+    """
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
-    page = None
+    params = catalogue_cache.query_params(request.GET, exclude=("q",))
+    if params is None:  # an odd, very long query string: not worth a cache entry
+        results = _search_results(request, query)
+    else:
+        key = catalogue_cache.fragment_key("search", query, params)
+        results = catalogue_cache.fragment(key, lambda: _search_results(request, query))
+    return render(request, "portal/search.html", {"query": query, "results": results})
+
+
+def _search_results(request, query: str) -> str:
+    context = {"query": query, "page_obj": None}
     if query:
-        results = matter_search.search(matter_selectors.published_matters(), query)
-        paginator = Paginator(results, SEARCH_PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
-    context = {"query": query, "page_obj": page}
-    if page is not None:
+        page = _search_page(matter_search.search(matter_selectors.published_matters(), query), request)
+        context["page_obj"] = page
         context["page_range"] = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    if page is None or page.paginator.count == 0:
+    if context["page_obj"] is None or context["page_obj"].paginator.count == 0:
         context["suggested_matters"] = matter_selectors.popular_matters(limit=8)
         context["life_themes"] = matter_selectors.themes_for("citizen")
         context["enterprise_themes"] = matter_selectors.themes_for("enterprise")
-    return render(request, "portal/search.html", context)
+    return render_to_string("portal/_search_results.html", context, request=request)
+
+
+def _search_page(results, request) -> Page:
+    """One page of ranked results: the ranking query returns only the ids of the page (sorting
+    narrow rows), then one query fetches those matters for display."""
+    paginator = Paginator(results, SEARCH_PAGE_SIZE)
+    number = paginator.get_page(request.GET.get("page")).number
+    start = (number - 1) * SEARCH_PAGE_SIZE
+    ids = list(results.values_list("pk", flat=True)[start : start + SEARCH_PAGE_SIZE])
+    rows = matter_selectors.published_matters().in_bulk(ids)
+    return Page([rows[pk] for pk in ids if pk in rows], number, paginator)
 
 
 @require_POST
