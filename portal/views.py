@@ -1,5 +1,7 @@
 """Home, search and navigation pages: the portal's own views over the catalogue."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponseRedirect
@@ -44,9 +46,28 @@ def search(request):
     if params is None:  # an odd, very long query string: not worth a cache entry
         results = _search_results(request, query)
     else:
-        key = catalogue_cache.fragment_key("search", query, params)
+        key = catalogue_cache.fragment_key("search", query, params, _synonym_table_digest())
         results = catalogue_cache.fragment(key, lambda: _search_results(request, query))
     return render(request, "portal/search.html", {"query": query, "results": results})
+
+
+_synonym_digest: tuple[object, str] | None = None
+
+
+def _synonym_table_digest() -> str:
+    """A digest of the synonym table this process expands queries with.
+
+    matters.search keeps the table in each process for a few seconds, so just after an edit a
+    process may still expand with the old one: its results then go under another key than
+    the fresh processes' results, instead of being served to everyone as current.
+    """
+    global _synonym_digest
+    table = matter_search.synonyms()
+    memo = _synonym_digest
+    if memo is None or memo[0] is not table:
+        digest = hashlib.blake2b(repr(sorted(table.items())).encode(), digest_size=8).hexdigest()
+        memo = _synonym_digest = (table, digest)
+    return memo[1]
 
 
 def _search_results(request, query: str) -> str:

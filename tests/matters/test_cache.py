@@ -257,3 +257,18 @@ def test_a_lost_version_never_brings_back_fragments_of_an_older_catalogue(visito
     default_cache.delete(cache.VERSION_KEY)
 
     assert "新的简介" in page(visitor, matter.get_absolute_url())
+
+
+def test_a_process_still_holding_the_old_synonyms_never_serves_its_results_as_current(visitor, matter):
+    from matters import search
+
+    page(visitor, "/search/", q="开小吃店")
+    stale = search._synonym_memo
+    Synonym.objects.create(term="开小吃店", expansion="食品经营许可")
+
+    # Another worker expands with the table it read a few seconds ago…
+    search._synonym_memo = stale
+    assert "没有找到与“开小吃店”相关的事项" in page(visitor, "/search/", q="开小吃店")
+    # …and a worker with the new table does not get that answer from the cache.
+    search._synonym_memo = None
+    assert "找到 1 个相关事项" in page(visitor, "/search/", q="开小吃店")
