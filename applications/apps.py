@@ -9,3 +9,14 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         # Completeness checkers register themselves on import (form answers, materials).
         from applications import forms_engine, materials  # noqa: F401
+
+    def seed_demo(self, stdout) -> None:
+        """Called by ``manage.py seed_demo`` after the catalogue, forms and demo accounts: the demo cases."""
+        from django.core.management.base import CommandError
+
+        from applications import demo
+
+        try:
+            demo.seed_cases(stdout=stdout)
+        except demo.DemoCasesError as error:
+            raise CommandError(f"Demo cases: {error}") from None
