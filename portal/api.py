@@ -9,6 +9,7 @@ Errors, pagination and throttling are set once in ``REST_FRAMEWORK`` (portal.api
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.utils import has_verified_email
+from django.conf import settings
 from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import NoReverseMatch, include, path, re_path
@@ -24,7 +25,9 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from applications import api as applications_api
 from matters import api as matters_api
+from portal import bench_views
 from portal.api_support import ERROR_RESPONSE, error_response
 
 # --- Token login -------------------------------------------------------------------
@@ -141,6 +144,7 @@ router = PortalRouter()
 router.register("matters", matters_api.MatterViewSet, basename="matter")
 router.register("departments", matters_api.DepartmentViewSet, basename="department")
 router.register("themes", matters_api.ThemeViewSet, basename="theme")
+applications_api.register(router)
 
 
 class NotFoundView(APIView):
@@ -163,6 +167,13 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("applications.api")),
     path("", include(router.urls)),
+]
+
+if settings.BENCH_ENDPOINTS:
+    # `make bench`'s baseline of the submission API: a minimal authenticated view inserting one row.
+    urlpatterns.append(path("_bench/insert/", bench_views.minimal_insert, name="bench_insert"))
+
+urlpatterns += [
     # Last. Only paths ending in "/" so that APPEND_SLASH still redirects "…/matters" to "…/matters/".
     re_path(r"^.*/$", NotFoundView.as_view(), name="api-not-found"),
 ]
