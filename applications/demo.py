@@ -54,12 +54,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from applications import forms_engine, materials, services, workflow
 from applications.admin_filters import due_soon_workdays
-from applications.models import Case, Document, OnlineSubChannel, Origin, ProcessRecord, State
+from applications.models import Case, Document, OnlineSubChannel, Origin, ProcessRecord
 from applications.services import ApplicantData
 from matters import codes
 from matters.demo import pinyin_slug
@@ -82,6 +82,8 @@ EMAIL_DOMAIN = "demo.zs.gov.example"
 BULK_BASIC_CODE_PREFIX = "49"
 MIN_CASES_PER_DEPARTMENT = 3
 READ_AFTER_DAYS = 5
+# Documents an applicant uploads once and loads again for any requirement that names them.
+REUSABLE_WORDS = ("身份证", "营业执照", "户口簿", "社会保障卡", "结婚证")
 
 
 def seeded(*parts) -> random.Random:
@@ -729,30 +731,50 @@ AWAKE_HOURS = (7 * 60 + 10, 23 * 60 + 20)
 
 
 class Calendar:
-    """Working days and office hours around "now", in the portal's time zone."""
+    """Working days and office hours around "now", in the portal's time zone.
+
+    Placing 300 timelines asks for the same days thousands of times: ``is_workday`` keeps the
+    answers of ``portal.workdays`` for the length of the seeding (the calendar does not change).
+    The due dates themselves are the services' business.
+    """
 
     def __init__(self, now: datetime.datetime):
         self.now = now
+        self._workdays: dict[datetime.date, bool] = {}
         local = timezone.localtime(now)
         self.today = local.date()
         self.horizon = now - datetime.timedelta(minutes=10)
         # The latest working day whose office hours are over: staff act on that day or before.
-        if workdays.is_workday(self.today) and local.time() >= datetime.time(17, 40):
+        if self.is_workday(self.today) and local.time() >= datetime.time(17, 40):
             self.last_day = self.today
         else:
             self.last_day = self.on_or_before(self.today - datetime.timedelta(days=1))
         self.first_day = self.today - datetime.timedelta(days=DAYS_BACK)
-        self.available = workdays.workdays_between(self.first_day, self.last_day)
+        self.available = self.between(self.first_day, self.last_day)
+
+    def is_workday(self, day: datetime.date) -> bool:
+        known = self._workdays.get(day)
+        if known is None:
+            known = self._workdays[day] = workdays.is_workday(day)
+        return known
 
     def on_or_before(self, day: datetime.date) -> datetime.date:
-        while not workdays.is_workday(day):
+        while not self.is_workday(day):
             day -= datetime.timedelta(days=1)
         return day
 
     def on_or_after(self, day: datetime.date) -> datetime.date:
-        while not workdays.is_workday(day):
+        while not self.is_workday(day):
             day += datetime.timedelta(days=1)
         return day
+
+    def between(self, start: datetime.date, end: datetime.date) -> int:
+        """``portal.workdays.workdays_between``: working days after ``start`` up to ``end`` (signed)."""
+        sign = 1
+        if end < start:
+            start, end, sign = end, start, -1
+        days = (start + datetime.timedelta(days=n) for n in range(1, (end - start).days + 1))
+        return sign * sum(1 for day in days if self.is_workday(day))
 
     def ago(self, count: int) -> datetime.date:
         """The working day with ``count`` working days after it up to today (remaining-days arithmetic)."""
@@ -761,18 +783,19 @@ class Calendar:
             return min(self.on_or_before(day), self.last_day)
         seen = 0
         while seen < count:
-            if workdays.is_workday(day):
+            if self.is_workday(day):
                 seen += 1
             day -= datetime.timedelta(days=1)
         return min(self.on_or_before(day), self.last_day)
 
     def shift(self, day: datetime.date, count: int) -> datetime.date:
         """``count`` working days later (earlier when negative), from the working day on or after ``day``."""
-        if count >= 0:
-            return workdays.add_workdays(self.on_or_after(day), count)
         day = self.on_or_after(day)
-        for _ in range(-count):
-            day = self.on_or_before(day - datetime.timedelta(days=1))
+        step = datetime.timedelta(days=1 if count >= 0 else -1)
+        for _ in range(abs(count)):
+            day += step
+            while not self.is_workday(day):
+                day += step
         return day
 
     def at(self, day: datetime.date, minutes: int) -> datetime.datetime:
@@ -1148,6 +1171,8 @@ def build_path(plan: Plan, calendar: Calendar, start: datetime.date, stretch: fl
     p.begin("submit", submitter, start, office=submitter == "clerk")
 
     def sign():
+        if plan.window and scenario != "pre_review":
+            return  # at the window the clerk checks the papers on the spot: registered, then accepted
         p.staff("sign", "clerk", k(0, 0, 1), opinion=_opinion(rng, "sign"))
 
     def accept():
@@ -1304,7 +1329,7 @@ def build_path(plan: Plan, calendar: Calendar, start: datetime.date, stretch: fl
             complete()
             deliver()
     elif scenario in ("imm_completed", "imm_delivered"):
-        p.staff("sign", "clerk", k(0, 0, 1), opinion=_opinion(rng, "sign"))
+        sign()
         p.staff("accept", "clerk", 0, opinion=_opinion(rng, "accept"))
         p.staff("complete", "clerk", 0, opinion=_opinion(rng, "complete"))
         if scenario == "imm_delivered":
@@ -1359,10 +1384,10 @@ def place(plan: Plan, calendar: Calendar) -> list[Step]:
         step_name = name or path.steps[-1].name
         if count is None:
             first = timezone.localtime(path.steps[0].at).date()
-            span = max(0, workdays.workdays_between(first, path.day_of(step_name)))
+            span = max(0, calendar.between(first, path.day_of(step_name)))
             count = rng.randint(1, max(1, calendar.available - span - 3))
         actual = path.day_of(step_name)
-        difference = workdays.workdays_between(actual, calendar.ago(count))
+        difference = calendar.between(actual, calendar.ago(count))
         # Applicant steps count calendar hours, so a start can swing around a weekend: settle for
         # a day or two off the wanted one once the start has been seen before.
         settle = start in seen and abs(difference) <= 2
@@ -1496,7 +1521,7 @@ class Planner:
                 self.add(matter, scenario, kind, person, user, org)
                 return
 
-    def random_case(self, pool: list[Matter]) -> None:
+    def random_case(self, pool: list[Matter]) -> bool:
         for _try in range(20):
             matter = self.pick(pool)
             as_person = self.for_person(matter)
@@ -1512,7 +1537,8 @@ class Planner:
                 continue
             person, user, org = self.applicant(matter, kind, scenario, as_person=as_person)
             self.add(matter, scenario, kind, person, user, org)
-            return
+            return True
+        return False
 
     def plan(self, count: int) -> list[Plan]:
         people = self.people
@@ -1545,10 +1571,16 @@ class Planner:
         for matter in self.matters:
             by_department[matter.department_id].append(matter)
         for department_id, pool in sorted(by_department.items()):
-            while sum(p.matter.department_id == department_id for p in self.plans) < MIN_CASES_PER_DEPARTMENT:
+            for _try in range(10 * MIN_CASES_PER_DEPARTMENT):
+                if (
+                    sum(p.matter.department_id == department_id for p in self.plans)
+                    >= MIN_CASES_PER_DEPARTMENT
+                ):
+                    break
                 self.random_case(pool)
         while len(self.plans) < count:
-            self.random_case(self.matters)
+            if not self.random_case(self.matters):
+                raise DemoCasesError("no demo matter can take another case")
         return self.plans[:count]
 
 
@@ -1822,17 +1854,14 @@ class Runner:
     def attach(self, plan: Plan, case: Case, requirement, *, suffix: str = "") -> None:
         org_code = plan.org.uscc if plan.org else ""
         if not suffix:
-            # 历史材料加载: what the applicant uploaded for an earlier application is reused.
-            document = (
-                Document.objects.filter(
-                    owner=plan.user,
-                    kind=Document.Kind.UPLOAD,
-                    org_code=org_code,
-                    requirement_name=requirement.name,
-                )
-                .order_by("-created_at")
-                .first()
+            # 历史材料加载: what the applicant uploaded for an earlier application is reused, an
+            # identity card or a business licence whatever the requirement calls it.
+            documents = Document.objects.filter(owner=plan.user, kind=Document.Kind.UPLOAD, org_code=org_code)
+            word = next((w for w in REUSABLE_WORDS if w in requirement.name), None)
+            same = Q(requirement_name=requirement.name) | (
+                Q(requirement_name__contains=word) if word else Q()
             )
+            document = documents.filter(same).order_by("-created_at").first()
             if document is not None:
                 materials.reuse_document(case.submission, requirement, document, plan.user)
                 self.counts["materials reused"] += 1
@@ -1959,17 +1988,27 @@ class SeedResult:
     people: Counter = field(default_factory=Counter)
     steps: Counter = field(default_factory=Counter)
 
+    trust_online: bool = True
+
     def summary(self) -> str:
         if not self.created:
             return f"Demo cases: all {self.existing} already there ({self.seconds:.1f}s)."
-        states = ", ".join(
-            f"{State(s).label} {n}" for s, n in sorted(self.states.items(), key=lambda i: -i[1])
-        )
-        kinds = ", ".join(f"{k} {n}" for k, n in self.kinds.most_common())
-        return (
-            f"Demo cases: {self.created} new ({self.existing} already there) in {self.seconds:.1f}s; "
-            f"states: {states}; channels: {kinds}."
-        )
+        states = ", ".join(f"{state} {n}" for state, n in self.states.most_common())
+        kinds = ", ".join(f"{kind} {n}" for kind, n in self.kinds.most_common())
+        lines = [
+            f"Demo cases: {self.created} new ({self.existing} already there) in {self.seconds:.1f}s.",
+            f"  states: {states}",
+            f"  channels: {kinds}",
+        ]
+        if self.people:
+            made = ", ".join(f"{n} {what}" for what, n in self.people.items())
+            lines.append(
+                f"  people: {made}; every department has a clerk, a reviewer and an approver "
+                "(<department>-clerk…, demo-clerk and demo-approver beside demo-staff), demo password"
+            )
+        if not self.trust_online:
+            lines.append('  no matter runs in "trust online, review later" mode: none of those cases')
+        return "\n".join(lines)
 
 
 def demo_matters():
@@ -2009,6 +2048,7 @@ def seed_cases(*, stdout=None, count: int = CASE_COUNT) -> SeedResult:
     result.kinds = Counter(p.kind for p in plans)
     result.people = people.created
     result.steps = runner.counts
+    result.trust_online = any(m.trust_online_review for m in matters)
     result.seconds = time.monotonic() - started
     if stdout is not None:
         stdout.write(result.summary())

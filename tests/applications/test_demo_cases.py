@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 Role = DepartmentMembership.Role
 # A demo matter run here in "trust online, review later" mode (the demo catalogue has none yet).
-TRUST_ONLINE_MATTER = "灵活就业人员参保登记"
+TRUST_ONLINE_MATTER = "高龄津贴发放"
 COUNTED = (Case, ProcessRecord, OutboxMessage, Notification, IssuedDocument, Document, User, Enterprise)
 
 
@@ -54,7 +54,7 @@ def seeded(django_db_setup, django_db_blocker, media):
         catalogue.load_demo(reindex_search=False)
         load_forms_file(catalogue.DEMO_ROOT / "forms.yaml")
         ensure_demo_accounts()
-        Matter.objects.filter(name=TRUST_ONLINE_MATTER).update(trust_online_review=True, case_type="2")
+        Matter.objects.filter(name=TRUST_ONLINE_MATTER).update(trust_online_review=True)
         out = StringIO()
         apps.get_app_config("applications").seed_demo(out)
         yield out.getvalue()
@@ -81,7 +81,7 @@ def counts() -> dict[str, int]:
 
 def test_about_three_hundred_demo_cases_are_written(seeded):
     assert demo_cases().count() == demo.CASE_COUNT == 300
-    assert "300 new" in seeded
+    assert "Demo cases: 300 new" in seeded
 
 
 def test_every_state_of_the_workflow_is_reached(seeded):
