@@ -26,7 +26,7 @@ from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR, ChangeList
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -516,6 +516,11 @@ class CaseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return CaseChangeList
 
+    def get_list_filter(self, request):
+        if filters.sees_all(request):
+            return self.list_filter
+        return tuple(f for f in self.list_filter if f is not filters.DepartmentFilter)
+
     def get_list_display(self, request):
         if filters.sees_all(request):
             return (*self.list_display[:2], "department_name", *self.list_display[2:])
@@ -569,7 +574,7 @@ class CaseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             # A range the unique index on serial serves under any collation, then the prefix.
             upper = serial + "Z" * max(1, 50 - len(serial))
             return queryset.filter(serial__gte=serial, serial__lte=upper, serial__startswith=serial), False
-        return queryset.filter(submission__applicant_name=term), False
+        return queryset.filter(Q(submission__applicant_name=term) | Q(submission__org_name=term)), False
 
     # Columns ----------------------------------------------------------------------------
 

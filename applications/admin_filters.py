@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from applications import selectors, workflow
 from applications.models import CLOSED_STATES, Case, Origin, ProcessRecord, State
 from matters.codes import CaseType, HandlingForm
-from matters.models import DepartmentMembership, Matter
+from matters.models import Department, DepartmentMembership, Matter
 from portal import workdays
 
 # "Due soon" (即将超期): at most this many working days left, or at most this share of
@@ -40,6 +40,7 @@ OPEN_STATES = tuple(s for s in State.values if s not in CLOSED_STATES and s != S
 QUEUE_PARAM = "queue"
 DEADLINE_PARAM = "deadline"
 STATE_PARAM = "state"
+DEPARTMENT_PARAM = "department"
 MATTER_PARAM = "matter"
 CHANNEL_PARAM = "channel"
 ORIGIN_PARAM = "origin"
@@ -48,6 +49,7 @@ FILTER_PARAMS = (
     QUEUE_PARAM,
     DEADLINE_PARAM,
     STATE_PARAM,
+    DEPARTMENT_PARAM,
     MATTER_PARAM,
     CHANNEL_PARAM,
     ORIGIN_PARAM,
@@ -246,8 +248,29 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DepartmentFilter(admin.SimpleListFilter):
+    """承办部门, for those who see every department's cases (supervisors)."""
+
+    title = _("承办部门")
+    parameter_name = DEPARTMENT_PARAM
+
+    def lookups(self, request, model_admin):
+        departments = Department.objects.order_by("sort_order", "name").values_list("pk", "name")
+        return [(str(pk), name) for pk, name in departments]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(department_id=int(value))
+        return queryset
+
+
 class MatterFilter(admin.SimpleListFilter):
-    """事项: the matters of the user's departments, as a drop-down (a department has hundreds)."""
+    """事项: the matters of the user's departments, as a drop-down (a department has hundreds).
+
+    Someone who sees every department picks the department first: the whole catalogue
+    would be thousands of options.
+    """
 
     title = _("事项")
     parameter_name = MATTER_PARAM
@@ -264,10 +287,17 @@ class MatterFilter(admin.SimpleListFilter):
         ]
 
     def lookups(self, request, model_admin):
-        matters = Matter.objects.all()
-        if not sees_all(request):
-            matters = matters.filter(department_id__in=department_ids(request))
+        if sees_all(request):
+            department = request.GET.get(DEPARTMENT_PARAM, "")
+            if not department.isdigit():
+                return []
+            matters = Matter.objects.filter(department_id=int(department))
+        else:
+            matters = Matter.objects.filter(department_id__in=department_ids(request))
         return [(str(pk), name) for pk, name in matters.order_by("name", "pk").values_list("pk", "name")]
+
+    def has_output(self):
+        return bool(self.lookup_choices) or self.value() is not None
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -316,6 +346,7 @@ QUEUE_FILTERS = (
     QueueFilter,
     DeadlineFilter,
     StateFilter,
+    DepartmentFilter,
     MatterFilter,
     ChannelFilter,
     OriginFilter,

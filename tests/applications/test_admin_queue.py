@@ -30,6 +30,12 @@ def accepted_on_monday(at, build):
     return case
 
 
+def matter_choices(response) -> list[str]:
+    """The matter drop-down's options (no drop-down at all: none)."""
+    specs = [s for s in response.context["cl"].filter_specs if getattr(s, "parameter_name", "") == "matter"]
+    return [label for spec in specs for _value, label in spec.lookup_choices]
+
+
 def quick_counts(response) -> dict[str, str]:
     return {item["label"]: item["count"] for item in response.context["quick_filters"]}
 
@@ -250,3 +256,27 @@ def test_the_queue_counts_the_working_days_left_as_the_selector_does(build, at, 
     for day in ("2026-09-30", "2026-10-09", "2026-10-20"):
         today = datetime.date.fromisoformat(day)
         assert case_admin.remaining(case, today) == selectors.remaining_workdays(case, today)
+
+
+def test_a_supervisor_filters_by_department_then_by_its_matters(client, build, supervisor, other_department):
+    ours = build(State.SUBMITTED)
+    foreign_matter = factories.MatterFactory(department=other_department, name="外部门事项")
+    theirs = build(State.SUBMITTED, matter=foreign_matter)
+    client.force_login(supervisor)
+    assert matter_choices(client.get(queue_url())) == []  # no department chosen: no list of every matter
+    response = client.get(queue_url(f"department={other_department.pk}"))
+    assert listed(response) == [theirs.serial]
+    assert matter_choices(response) == ["外部门事项"]
+    both = client.get(queue_url(f"department={other_department.pk}&matter={foreign_matter.pk}"))
+    assert listed(both) == [theirs.serial]
+    assert ours.serial not in listed(both)
+
+
+def test_search_by_the_name_of_an_applying_organisation(client, clerk, matter):
+    from applications import services
+
+    uscc = factories.make_uscc(5, prefix="91442000")
+    data = ApplicantData(name="中山市好味餐饮有限公司", org_name="中山市好味餐饮有限公司", org_code=uscc)
+    case = services.register_window_case(staff=clerk, matter=matter, data=data)
+    client.force_login(clerk)
+    assert listed(client.get(queue_url("q=中山市好味餐饮有限公司"))) == [case.serial]

@@ -228,3 +228,12 @@ def test_applicant_and_unknown_transitions_are_not_offered_by_the_back_office(cl
     client.force_login(clerk)
     assert post_transition(client, case, name, {"opinion": "x", "reason": "other"}).status_code == 404
     assert reload(case).state == State.PRE_REVIEW
+
+
+def test_an_immediate_case_is_completed_straight_from_acceptance(client, build, clerk, immediate_matter):
+    case = build(State.ACCEPTED, matter=immediate_matter)
+    client.force_login(clerk)
+    assert "complete_immediately" in buttons(client, case)
+    post_transition(client, case, "complete_immediately", {"opinion": "即办即结。"})
+    case = reload(case)
+    assert (case.state, case.decision) == (State.COMPLETED, Decision.APPROVED)
