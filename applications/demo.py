@@ -848,6 +848,7 @@ class Path:
         self.calendar = calendar
         self.rng = rng
         self.steps: list[Step] = []
+        self.overtime = False
 
     @property
     def last(self) -> datetime.datetime:
@@ -887,7 +888,8 @@ class Path:
             if at is None:
                 day = cal.shift(day, 1)
         if at is None:
-            # Nothing left in office hours before "now": a few minutes later (overtime).
+            # No office hours left before "now": a placeholder that ``valid()`` refuses.
+            self.overtime = True
             at = min(self.last + datetime.timedelta(minutes=self.rng.randint(4, 25)), cal.horizon)
         self.steps.append(Step(name, max(at, self.last + datetime.timedelta(seconds=30)), role, data))
 
@@ -905,6 +907,8 @@ class Path:
 
     def valid(self) -> bool:
         cal = self.calendar
+        if self.overtime:
+            return False
         for step in self.steps:
             if step.at > cal.horizon:
                 return False
