@@ -27,7 +27,8 @@ How:
 * Time: the services read ``django.utils.timezone.now()``. While seeding, ``Clock`` stands
   in for it and is set to the moment of each step, the steps of all cases taken in time
   order; so serial numbers, due dates (``portal.workdays``) and step durations come out as
-  they would have. No dependency (time-machine is a dev extra).
+  they would have. No dependency (time-machine is a dev extra). It replaces a module
+  attribute for the whole process: seed from a command, never inside a serving process.
 * Nothing leaves the process: the after-commit callbacks the services register (PDF
   rendering, SMS and e-mail) are dropped. PDFs render on first download
   (``pdf.ensure_rendered``); the notifications stay in the inboxes and count as sent at their
@@ -59,7 +60,7 @@ from django.utils import timezone
 
 from applications import forms_engine, materials, services, workflow
 from applications.admin_filters import due_soon_workdays
-from applications.models import Case, Document, OnlineSubChannel, Origin, ProcessRecord
+from applications.models import Case, Decision, Document, OnlineSubChannel, Origin, ProcessRecord
 from applications.services import ApplicantData
 from matters import codes
 from matters.demo import pinyin_slug
@@ -1102,28 +1103,21 @@ def scenario_fits(scenario: str, matter: Matter) -> bool:
     return needs.get(scenario, True)
 
 
-def channel_fits(
-    kind: str, scenario: str, matter: Matter, *, online_ok: bool, has_account: bool = True
-) -> bool:
+def channel_fits(kind: str, scenario: str, matter: Matter, *, online_ok: bool) -> bool:
+    """Whether a case of this matter can come in through this channel (its handling forms, A.5)
+    and still end up in the scenario (some only happen online)."""
     forms = set(matter.handling_forms or [])
     if kind in ONLINE_KINDS:
-        if not online_ok:
-            return False
-        if kind == "pc" and "2" not in forms:
-            return False
-        if kind != "pc" and "3" not in forms:
-            return False
-    elif scenario in ONLINE_ONLY:
+        return online_ok and ("2" if kind == "pc" else "3") in forms
+    if scenario in ONLINE_ONLY:
         return False
-    if kind == "window" and "1" not in forms and online_ok:
-        return False
-    if kind == "express" and "4" not in forms:
-        return False
-    if kind in ("provincial", "department") and not online_ok:
-        return False
+    if kind == "window":
+        return "1" in forms or not online_ok  # a matter with no channel at all is still served at the window
+    if kind == "express":
+        return "4" in forms
     if kind == "department" and matter.department.short_name not in OWN_SYSTEM_DEPARTMENTS:
         return False
-    return has_account or scenario not in NEEDS_ACCOUNT
+    return online_ok  # the provincial hall and a department's own system are online channels too
 
 
 # --- Plans ------------------------------------------------------------------------------------------
@@ -1463,14 +1457,12 @@ class Planner:
         org, agent = self.rng.choice(self.people.orgs)
         return agent, (None if walk_in else self.people.users[agent.username]), org
 
-    def kinds(self, matter: Matter, scenario: str, *, as_person: bool, has_account: bool = True) -> list[str]:
+    def kinds(self, matter: Matter, scenario: str, *, as_person: bool) -> list[str]:
         weights = PERSON_CHANNELS if as_person else ORG_CHANNELS
         if matter.department.short_name in OWN_SYSTEM_DEPARTMENTS:
             weights = {**weights, "department": 4}
         online = self.online_ok[matter.pk]
-        return [
-            k for k in weights if channel_fits(k, scenario, matter, online_ok=online, has_account=has_account)
-        ]
+        return [k for k in weights if channel_fits(k, scenario, matter, online_ok=online)]
 
     def kind_for(self, matter: Matter, scenario: str, *, as_person: bool) -> str | None:
         fitting = self.kinds(matter, scenario, as_person=as_person)
@@ -1927,8 +1919,8 @@ class Runner:
     def do_complete(self, plan: Plan, step: Step) -> None:
         case = plan.case
         result = None
-        approved = case.decision != "denied"
-        if approved and plan.matter.result_name:
+        # An approval (an immediate case is approved on completion) hands over its result.
+        if case.decision != Decision.DENIED and plan.matter.result_name:
             result = materials.keep_result(
                 owner=case.applicant,
                 content=self.paper.result(case, step.at),
@@ -1991,7 +1983,6 @@ class SeedResult:
     kinds: Counter = field(default_factory=Counter)
     people: Counter = field(default_factory=Counter)
     steps: Counter = field(default_factory=Counter)
-
     trust_online: bool = True
 
     def summary(self) -> str:
@@ -2030,6 +2021,16 @@ def seed_cases(*, stdout=None, count: int = CASE_COUNT) -> SeedResult:
     started = time.monotonic()
     now = timezone.now()
     result = SeedResult()
+    wanted = {f"{EXTERNAL_PREFIX}{number:03d}" for number in range(1, count + 1)}
+    existing = set(
+        Case.objects.filter(external_id__in=wanted).values_list("external_id", flat=True).iterator()
+    )
+    result.existing = len(existing)
+    if existing == wanted:  # make run seeds on every start: nothing to plan
+        result.seconds = time.monotonic() - started
+        if stdout is not None:
+            stdout.write(result.summary())
+        return result
     matters = list(demo_matters())
     if not matters:
         raise DemoCasesError("no published demo matters: load the demo catalogue first (manage.py seed_demo)")
@@ -2037,11 +2038,7 @@ def seed_cases(*, stdout=None, count: int = CASE_COUNT) -> SeedResult:
     calendar = Calendar(now)
     with transaction.atomic(), nothing_after_commit(), Clock(now).running() as clock:
         people = ensure_people(departments)
-        existing = set(
-            Case.objects.filter(external_id__startswith=EXTERNAL_PREFIX).values_list("external_id", flat=True)
-        )
         plans = [p for p in Planner(people, matters, calendar).plan(count) if p.external_id not in existing]
-        result.existing = count - len(plans)
         for plan in plans:
             plan.steps = place(plan, calendar)
         runner = Runner(people, clock, Paper())
