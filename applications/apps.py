@@ -11,12 +11,17 @@ class ApplicationsConfig(AppConfig):
         from applications import forms_engine, materials  # noqa: F401
 
     def seed_demo(self, stdout) -> None:
-        """Called by ``manage.py seed_demo`` after the catalogue, forms and demo accounts: the demo cases."""
+        """Called by ``manage.py seed_demo`` after the catalogue, forms and demo accounts: the demo
+        cases (``DEMO_CASE_COUNT``, default 300; 0 for a hall without cases)."""
+        from django.conf import settings
         from django.core.management.base import CommandError
 
         from applications import demo
 
+        count = getattr(settings, "DEMO_CASE_COUNT", demo.CASE_COUNT)
+        if not count:
+            return
         try:
-            demo.seed_cases(stdout=stdout)
+            demo.seed_cases(stdout=stdout, count=count)
         except demo.DemoCasesError as error:
             raise CommandError(f"Demo cases: {error}") from None

@@ -365,3 +365,12 @@ def test_a_failing_step_writes_nothing(seeded, monkeypatch):
     with pytest.raises(demo.DemoCasesError):
         demo.seed_cases(count=demo.CASE_COUNT + 2)
     assert counts() == before
+
+
+def test_a_hall_without_demo_cases_can_be_asked_for(seeded, settings):
+    settings.DEMO_CASE_COUNT = 0
+    before = counts()
+    out = StringIO()
+    apps.get_app_config("applications").seed_demo(out)
+    assert out.getvalue() == ""
+    assert counts() == before
