@@ -81,7 +81,7 @@ def test_a_draft_keeps_the_answers_and_has_no_serial_yet(api, matter, requiremen
     assert response.status_code == 201
     assert case["serial"] is None
     assert case["state"] == {"code": "draft", "label": "草稿"}
-    assert case["form"]["shop_name"] == "李记小食店"
+    assert api.get(response["Location"]).json()["form"]["shop_name"] == "李记小食店"
     assert case["links"]["submit"].endswith(f"/api/v1/drafts/{case['id']}/submit/")
     assert response["Location"].endswith(f"/api/v1/drafts/{case['id']}/")
     assert any("营业执照" in problem for problem in case["problems"])
@@ -102,10 +102,11 @@ def test_an_application_with_an_uploaded_pdf_is_submitted_with_a_serial_and_quer
     assert len(case["query_code"]) == 6
     assert case["state"]["code"] == "submitted"
     assert case["channel"]["code"] == "3"  # 移动端网上申请
-    assert [m["requirement_name"] for m in case["materials"]] == ["营业执照", "经营场所平面图"]
-    assert case["materials"][0]["document"]["name"] == "营业执照.pdf"
-    assert [row["label"] for row in case["timeline"]] == ["提交申请"]
     assert response["Location"].endswith(f"/api/v1/applications/{case['serial']}/")
+    detail = api.get(response["Location"]).json()
+    assert [m["requirement_name"] for m in detail["materials"]] == ["营业执照", "经营场所平面图"]
+    assert detail["materials"][0]["document"]["name"] == "营业执照.pdf"
+    assert [row["label"] for row in detail["timeline"]] == ["提交申请"]
     assert Document.objects.filter(owner=citizen).count() == 2
 
 
@@ -211,7 +212,8 @@ def test_a_document_from_my_store_is_reused_instead_of_uploading_again(
     ]
     response = api.post(URL, body(matter, materials=items, submit=True), format="json")
     assert response.status_code == 201, response.json()
-    assert [m["document"]["id"] for m in response.json()["materials"]] == [first.pk, second.pk]
+    materials_given = api.get(response["Location"]).json()["materials"]
+    assert [m["document"]["id"] for m in materials_given] == [first.pk, second.pk]
     assert Document.objects.filter(owner=citizen).count() == 2
 
 
@@ -246,7 +248,7 @@ def test_a_non_key_material_may_be_promised_where_the_matter_allows_it(
     )
     response = api.post(URL, data, format="multipart")
     assert response.status_code == 201, response.json()
-    promised = response.json()["materials"][1]
+    promised = api.get(response["Location"]).json()["materials"][1]
     assert promised["status"] == {"code": "promised", "label": "容缺后补"}
     assert promised["promise_date"] == promise
     assert Case.objects.get().deficiency_promise_date.isoformat() == promise
@@ -289,8 +291,8 @@ def enterprise(citizen):
 
 def test_a_member_applies_in_the_enterprises_name(api, matter, requirements, enterprise):
     response = api.post(URL, body(matter, org_code=enterprise.uscc.lower()), format="json")
-    applicant = response.json()["applicant"]
     assert response.status_code == 201
+    applicant = api.get(response["Location"]).json()["applicant"]
     assert applicant["type"] == "2"
     assert applicant["name"] == applicant["org_name"] == "中山市李记餐饮有限公司"
     assert applicant["org_code"] == ENTERPRISE_USCC

@@ -3,8 +3,12 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
-from applications.models import State
+from applications.api import CaseSummarySerializer, QueueRowSerializer
+from applications.models import Case, State
 from tests.applications.test_api_support import token_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rendered_documents")]
@@ -57,3 +61,23 @@ def test_the_document_store_costs_the_same_for_one_document_or_many(citizen):
     for colour in ("blue", "green", "yellow"):
         materials.store_document(owner=citizen, checked=uploads.check(pdf_bytes(colour), name="b.pdf"))
     assert queries(api, "/api/v1/documents/") == one
+
+
+def _context(user) -> dict:
+    request = Request(APIRequestFactory().get("/api/v1/"))
+    request.user = user
+    return {"request": request}
+
+
+@pytest.mark.parametrize("state", [State.DRAFT, State.SUBMITTED, State.ACCEPTED, State.COMPLETED])
+def test_a_row_of_my_list_renders_as_the_generic_serializer_would(build, citizen, state):
+    case = Case.objects.select_related("matter", "department", "submission").get(pk=build(state).pk)
+    serializer = CaseSummarySerializer(context=_context(citizen))
+    assert serializer.to_representation(case) == serializers.Serializer.to_representation(serializer, case)
+
+
+@pytest.mark.parametrize("state", [State.SUBMITTED, State.ACCEPTED, State.COMPLETED])
+def test_a_queue_row_renders_as_the_generic_serializer_would(build, clerk, state):
+    case = Case.objects.select_related("matter", "department", "submission").get(pk=build(state).pk)
+    serializer = QueueRowSerializer(context=_context(clerk))
+    assert serializer.to_representation(case) == serializers.Serializer.to_representation(serializer, case)

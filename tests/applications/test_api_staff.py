@@ -10,10 +10,13 @@ from rest_framework.test import APIRequestFactory
 
 from applications.api import QueuePagination
 from applications.models import Case, Document, State
+from matters.models import DepartmentMembership
 from portal import workdays
 from tests import factories
 from tests.applications.conftest import result_document
 from tests.applications.test_api_support import error, exe_upload, pdf_upload, token_client
+
+Role = DepartmentMembership.Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rendered_documents")]
 
@@ -249,3 +252,20 @@ def serials_of(page: dict) -> list[str]:
 def test_the_queue_page_size_is_capped_at_100():
     request = Request(APIRequestFactory().get(QUEUE, {"page_size": 1000}))
     assert QueuePagination().get_page_size(request) == 100
+
+
+def test_a_queue_over_two_departments_pages_newest_first_both_ways(build, clerk, matter, other_department):
+    DepartmentMembership.objects.create(user=clerk, department=other_department, role=Role.CLERK)
+    other_matter = factories.MatterFactory(department=other_department)
+    cases = [build(State.SUBMITTED, matter=m) for m in (matter, other_matter, other_matter, matter, matter)]
+    newest_first = [case.serial for case in reversed(cases)]
+    api = token_client(clerk)
+    for size in (1, 2):
+        pages = [api.get(QUEUE, {"page_size": size}).json()]
+        while pages[-1]["next"]:
+            pages.append(api.get(pages[-1]["next"]).json())
+        assert [serial for page in pages for serial in serials_of(page)] == newest_first
+        back = [pages[-1]]
+        while back[-1]["previous"]:
+            back.append(api.get(back[-1]["previous"]).json())
+        assert [serial for page in reversed(back) for serial in serials_of(page)] == newest_first
