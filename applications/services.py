@@ -81,7 +81,7 @@ def _lock(case: Case) -> Case:
     """The case row, locked until the end of the transaction, with what the rules read."""
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("matter", "department", "submission", "current_record", "applicant")
+        .select_related("matter", "matter__region", "department", "submission", "current_record", "applicant")
         .get(pk=case.pk)
     )
 
@@ -236,7 +236,13 @@ def submit(
 
 @transaction.atomic
 def register_window_case(
-    *, staff, matter: Matter, data: ApplicantData, form_data: dict | None = None, applicant=None
+    *,
+    staff,
+    matter: Matter,
+    data: ApplicantData,
+    form_data: dict | None = None,
+    applicant=None,
+    external_id: str = "",
 ) -> Case:
     """On-site window registration (窗口登记): staff create and submit the case; it gets its
     serial number, which is also the unified acceptance receipt number (统一受理回执号).
@@ -255,6 +261,7 @@ def register_window_case(
         channel=HandlingForm.WINDOW,
         sub_channel="",
         origin=Origin.WINDOW,
+        external_id=external_id,
     )
     return submit(case=case, actor=staff, check_completeness=False)
 

@@ -305,6 +305,8 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Public progress query: per-IP limits and wrong answers per serial, against enumeration.
 PROGRESS_RATE_LIMITS = tuple(env.list("PROGRESS_RATE_LIMITS", default=["10/min", "100/day"]))
 PROGRESS_FAILURES_PER_SERIAL = env.int("PROGRESS_FAILURES_PER_SERIAL", default=20)
+# Demo cases created by `seed_demo` (0: a hall without cases).
+DEMO_CASE_COUNT = env.int("DEMO_CASE_COUNT", default=300)
 # Working days an applicant has to supply a correction (printed on the correction notice).
 CORRECTION_SUPPLY_WORKDAYS = env.int("CORRECTION_SUPPLY_WORKDAYS", default=10)
 # Every external system is played by the built-in sandbox unless turned off.

@@ -49,10 +49,12 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def demo_data(transactional_db):
-    """The demo catalogue, as `make run` shows it."""
+def demo_data(transactional_db, settings):
+    """The demo catalogue and accounts, as `make run` shows them (without the 300 demo cases,
+    which each journey would otherwise reseed: they have their own tests)."""
     from django.core.management import call_command
 
+    settings.DEMO_CASE_COUNT = 0
     call_command("seed_demo", verbosity=0)
 
 

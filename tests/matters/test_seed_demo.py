@@ -21,8 +21,10 @@ USERNAMES = ["admin", "demo-citizen", "demo-enterprise", "demo-staff", "demo-sup
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
-    """Five accounts hashed with PBKDF2 per test would dominate the run; the rule is the same."""
+    """Five accounts hashed with PBKDF2 per test would dominate the run; the rule is the same.
+    The demo cases have their own tests (tests/applications/test_demo_cases.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DEMO_CASE_COUNT = 0
 
 
 @pytest.fixture
