@@ -26,15 +26,22 @@ login links are rendered per request by the page around the fragments.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core import mail
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.urls import get_urlconf
 from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "matters:catalogue:version"
 # Fragments live this long at most. Invalidation is the version's job; the expiry bounds what a
@@ -43,6 +50,72 @@ FRAGMENT_SECONDS = 10 * 60
 _KEY_PREFIX = "matters:catalogue:"
 # Longer query strings are served uncached rather than given an entry each.
 MAX_QUERY_CHARS = 1000
+
+
+# --- this process's copy ---------------------------------------------------------------------
+# A round trip to the cache server costs as much as a small page. Each process therefore keeps
+# the fragments it served last, and trusts the version it read for LOCAL_SECONDS: a hot page
+# costs no round trip, and an edit made in another process shows there after at most that long
+# (at once in the process that made it).
+LOCAL_SECONDS = 1.0
+LOCAL_ENTRIES = 500
+
+
+class _LocalCopy:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: str | None = None
+        self.read_at = 0.0
+        self.entries: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+
+    def fresh_version(self) -> str | None:
+        seconds = _local_seconds()
+        if self.version is not None and time.monotonic() - self.read_at < seconds:
+            return self.version
+        return None
+
+    def remember_version(self, version: str) -> None:
+        with self.lock:
+            self.version, self.read_at = version, time.monotonic()
+
+    def get(self, key: str, version: str) -> Any:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != version:
+                return _MISSING
+            self.entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, version: str, payload: Any) -> None:
+        if not _local_seconds():
+            return
+        with self.lock:
+            self.entries[key] = (version, payload)
+            self.entries.move_to_end(key)
+            while len(self.entries) > LOCAL_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def forget(self) -> None:
+        with self.lock:
+            self.version = None
+            self.entries.clear()
+
+
+_MISSING = object()
+_local = _LocalCopy()
+
+
+def _local_seconds() -> float:
+    # Tests clear the shared cache between tests, which no process's copy would notice.
+    return 0.0 if hasattr(mail, "outbox") else LOCAL_SECONDS
+
+
+def forget_local_copy() -> None:
+    """Drop this process's copy (tests that clear the cache and use the copy call it)."""
+    _local.forget()
+
+
+# --- the version -------------------------------------------------------------------------------
 
 
 def catalogue_version() -> str:
@@ -61,7 +134,14 @@ def _new_version() -> str:
 
 
 def _replace_version() -> None:
-    cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+    token = secrets.token_hex(8)
+    _local.remember_version(token)
+    try:
+        cache.set(VERSION_KEY, token, timeout=None)
+    except Exception:
+        # A dead cache server must not fail the edit; what it still holds expires within
+        # FRAGMENT_SECONDS (a restarted one holds nothing).
+        logger.error("catalogue cache unavailable: version not replaced", exc_info=True)
 
 
 def bump_catalogue_version(using: str | None = None) -> None:
@@ -101,23 +181,42 @@ def fragments(wanted: dict[str, tuple[str, Callable[[], Any]]]) -> dict[str, Any
     """The payload of each wanted fragment, ``name → (key, build)``: from the cache when it was
     stored under the current catalogue version, otherwise built now (``build()``) and stored.
 
-    One round trip reads the version and all the fragments; an exception of ``build`` (an
-    Http404, say) propagates and nothing is stored for it.
+    Served from this process's copy when it holds them all under a version read less than
+    LOCAL_SECONDS ago; otherwise one round trip reads the version and the other fragments. An
+    exception of ``build`` (an Http404, say) propagates and nothing is stored for it.
     """
     keys = {name: key for name, (key, _build) in wanted.items()}
-    found = cache.get_many([VERSION_KEY, *keys.values()])
-    version = found.get(VERSION_KEY) or _new_version()
     result: dict[str, Any] = {}
+    version = _local.fresh_version()
+    if version is not None:
+        for name, key in keys.items():
+            payload = _local.get(key, version)
+            if payload is not _MISSING:
+                result[name] = payload
+        if len(result) == len(keys):
+            return result
+    remaining = {name: key for name, key in keys.items() if name not in result}
+    try:
+        found = cache.get_many([VERSION_KEY, *remaining.values()])
+        version = found.get(VERSION_KEY) or _new_version()
+    except Exception:  # the cache server is down: serve the pages uncached meanwhile
+        logger.warning("catalogue cache unavailable", exc_info=True)
+        return {**result, **{name: wanted[name][1]() for name in remaining}}
+    _local.remember_version(version)
     missing: dict[str, Any] = {}
-    for name, key in keys.items():
+    for name, key in remaining.items():
         entry = found.get(key)
         if entry is not None and entry[0] == version:
             result[name] = entry[1]
         else:
             result[name] = wanted[name][1]()
             missing[key] = (version, result[name])
+        _local.put(key, version, result[name])
     if missing:
-        cache.set_many(missing, FRAGMENT_SECONDS)
+        try:
+            cache.set_many(missing, FRAGMENT_SECONDS)
+        except Exception:
+            logger.warning("catalogue cache unavailable", exc_info=True)
     return result
 
 

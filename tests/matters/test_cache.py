@@ -272,3 +272,59 @@ def test_a_process_still_holding_the_old_synonyms_never_serves_its_results_as_cu
     # …and a worker with the new table does not get that answer from the cache.
     search._synonym_memo = None
     assert "找到 1 个相关事项" in page(visitor, "/search/", q="开小吃店")
+
+
+def test_pages_and_edits_work_while_the_cache_server_is_down(visitor, matter, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache server down")
+
+    for method in ("get", "get_many", "set", "set_many", "add"):
+        monkeypatch.setattr(default_cache, method, down)
+
+    matter.name = "食品经营许可证新办"
+    matter.save()
+
+    assert "<h1>食品经营许可证新办</h1>" in page(visitor, matter.get_absolute_url())
+    assert ">食品经营许可证新办</a>" in page(visitor, CATALOGUE)
+
+
+# --- each process's copy -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def local_copy(monkeypatch):
+    """The process's copy, as servers use it (the test environment turns it off)."""
+    monkeypatch.setattr(cache, "_local_seconds", lambda: cache.LOCAL_SECONDS)
+    cache.forget_local_copy()
+    yield
+    cache.forget_local_copy()
+
+
+def test_a_page_served_before_in_this_process_needs_no_round_trip(visitor, matter, local_copy, monkeypatch):
+    page(visitor, matter.get_absolute_url())
+
+    def no_round_trip(*args, **kwargs):
+        raise AssertionError("round trip to the cache server")
+
+    monkeypatch.setattr(default_cache, "get_many", no_round_trip)
+    assert "<h1>食品经营许可证核发</h1>" in page(visitor, matter.get_absolute_url())
+
+
+def test_an_edit_in_this_process_reaches_its_copy_at_once(visitor, matter, local_copy):
+    page(visitor, matter.get_absolute_url())
+
+    matter.name = "食品经营许可证新办"
+    matter.save()
+
+    assert "<h1>食品经营许可证新办</h1>" in page(visitor, matter.get_absolute_url())
+
+
+def test_an_edit_in_another_process_reaches_this_copy_within_a_second(visitor, matter, local_copy):
+    page(visitor, matter.get_absolute_url())
+    # Another process saves the matter: the row and the shared version change, not this copy.
+    type(matter).objects.filter(pk=matter.pk).update(name="食品经营许可证新办")
+    default_cache.set(cache.VERSION_KEY, "another-process", timeout=None)
+
+    assert "<h1>食品经营许可证核发</h1>" in page(visitor, matter.get_absolute_url())
+    cache._local.read_at -= cache.LOCAL_SECONDS
+    assert "<h1>食品经营许可证新办</h1>" in page(visitor, matter.get_absolute_url())
