@@ -88,6 +88,8 @@ def _search_page(results, request) -> Page:
     narrow rows), then one query fetches those matters for display."""
     paginator = Paginator(results, SEARCH_PAGE_SIZE)
     number = paginator.get_page(request.GET.get("page")).number
+    if not paginator.count:
+        return Page([], number, paginator)
     start = (number - 1) * SEARCH_PAGE_SIZE
     ids = list(results.values_list("pk", flat=True)[start : start + SEARCH_PAGE_SIZE])
     rows = matter_selectors.published_matters().in_bulk(ids)

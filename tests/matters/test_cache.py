@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from matters import cache
 from matters.models import Synonym
@@ -19,6 +20,14 @@ from tests.matters.test_admin_helpers import make_editor, management_form, matte
 pytestmark = pytest.mark.django_db
 
 CATALOGUE = reverse("matters:list")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request in English leaves English active in this thread (LocaleMiddleware never
+    deactivates): later tests that make no request must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -5,10 +5,19 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
 NAV = re.compile(r'<nav class="main-nav".*?</nav>', re.S)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request in English leaves English active in this thread (LocaleMiddleware never
+    deactivates): later tests that make no request must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 def current_links(html: str) -> list[str]:
