@@ -26,7 +26,7 @@ from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR, ChangeList
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -574,7 +574,8 @@ class CaseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             # A range the unique index on serial serves under any collation, then the prefix.
             upper = serial + "Z" * max(1, 50 - len(serial))
             return queryset.filter(serial__gte=serial, serial__lte=upper, serial__startswith=serial), False
-        return queryset.filter(Q(submission__applicant_name=term) | Q(submission__org_name=term)), False
+        # An organisation applies under its own name (applicant_name), so one column serves both.
+        return queryset.filter(submission__applicant_name=term), False
 
     # Columns ----------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ minimal Django view of the same run (tests/bench/run.py's method and helpers), a
 EXPLAIN (ANALYZE, BUFFERS) of every query of the queue's pages.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \\
-        .venv/bin/python tests/bench/bench_case_queue.py [--cases 1000000] [--duration 15]
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/12 \\
+        .venv/bin/python tests/bench/bench_case_queue.py [--cases 1000000] [--proposed-indexes]
 
 Options: --cases N, --applicants N, --duration S (per page and round), --rounds R,
 --connections C, --workers W, --proposed-indexes (create the indexes the queue lacks),
@@ -39,7 +40,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench import run as bench_run  # noqa: E402
 from tests.bench.run import (  # noqa: E402  -- shared helpers of `make bench`
     DEFAULT_DB,
     RESULTS,
@@ -58,6 +58,7 @@ STAFF_USERNAME = "bench-staff"
 SUPERVISOR_USERNAME = "bench-supervisor"
 STAFF_PER_DEPARTMENT = 3
 MARKER = "bench-case"  # Case.external_id of generated cases
+DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 
 # Indexes the queue would need beyond Case.Meta.indexes (not in the models yet): with
 # --proposed-indexes they are created in the bench database, to measure what they bring.
@@ -140,14 +141,17 @@ import json
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from applications.admin import forget_quick_counts
 from portal.models import User
 
 out = []
 for username, paths in {plan}:
+    user = User.objects.get(username=username)
     client = Client()
-    client.force_login(User.objects.get(username=username))
+    client.force_login(user)
     for path in paths:
         client.get(path, headers={{"host": "localhost"}})  # warm caches
+        forget_quick_counts(user)  # but explain the quick filters' counts too
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path, headers={{"host": "localhost"}})
         entry = {{"user": username, "path": path, "status": response.status_code, "queries": []}}
@@ -163,6 +167,32 @@ for username, paths in {plan}:
         out.append(entry)
 print(json.dumps(out))
 """
+
+
+# Applicants' names: surname + two given-name characters, drawn by the applicant's number
+# (applicant 1 is 李伟婷, searched for by the bench).
+NAME_PARTS = {
+    "surnames": [
+        "陈",
+        "李",
+        "张",
+        "黄",
+        "梁",
+        "刘",
+        "林",
+        "何",
+        "吴",
+        "郑",
+        "罗",
+        "杨",
+        "周",
+        "谢",
+        "冯",
+        "余",
+    ],
+    "given1": "伟芳敏静强磊洋艳杰娟涛明华丽军平刚桂英秀兰玉梅志勇国庆建辉",
+    "given2": "婷欣怡佳琪子涵宇轩浩然思远嘉豪梓萱诗雨晨曦俊雅博文",
+}
 
 
 def shell(env: dict, code: str) -> str:
@@ -208,12 +238,15 @@ def build_cases(database_url: str, cases: int, applicants: int) -> None:
             INSERT INTO portal_user (password, is_superuser, username, first_name, last_name, email,
                                      is_staff, is_active, date_joined, real_name, mobile)
             SELECT '!', false, 'bench-applicant-' || g, '', '', '', false, true, now(),
-                   (ARRAY['陈','李','张','黄','梁','刘','林','何','吴','郑'])[1 + g %% 10]
-                   || (ARRAY['伟','芳','敏','静','强','磊','洋','艳','杰','娟','涛','明'])[1 + g %% 12], ''
-            FROM generate_series(1, %s) g
+                   -- Tens of thousands of different names: a name search finds a few people.
+                   (%(surnames)s)[1 + g %% array_length(%(surnames)s, 1)]
+                   || substr(%(given1)s, 1 + (g / 20) %% length(%(given1)s), 1)
+                   || substr(%(given2)s, 1 + (g / 800) %% length(%(given2)s), 1),
+                   ''
+            FROM generate_series(1, %(applicants)s) g
             ON CONFLICT (username) DO NOTHING
             """,
-            [applicants],
+            {"applicants": applicants, **NAME_PARTS},
         )
         cur.execute(
             """
@@ -551,7 +584,11 @@ def page_plan(case_ids: list[str]) -> dict[str, tuple[str, list[str]]]:
         "queue_overdue": (STAFF_USERNAME, [f"{QUEUE}?deadline=overdue", f"{QUEUE}?deadline=overdue&p=2"]),
         "queue_due_soon": (STAFF_USERNAME, [f"{QUEUE}?deadline=due_soon"]),
         "queue_todo": (STAFF_USERNAME, [f"{QUEUE}?queue=todo", f"{QUEUE}?queue=todo&state=under_review"]),
-        "queue_search": (STAFF_USERNAME, [f"{QUEUE}?q=" + urllib.parse.quote("陈伟")]),
+        # The name of the first generated applicant (see build_cases), and a name nobody has.
+        "queue_search": (
+            STAFF_USERNAME,
+            [f"{QUEUE}?q=" + urllib.parse.quote(n) for n in ("李伟婷", "欧阳无名")],
+        ),
         "supervisor_queue": (SUPERVISOR_USERNAME, [QUEUE, f"{QUEUE}?p=2", f"{QUEUE}?deadline=overdue"]),
         "case_page": (STAFF_USERNAME, [f"{QUEUE}{pk}/change/" for pk in case_ids]),
     }
@@ -633,8 +670,9 @@ def main() -> int:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
-    # The production shape, like run.py: cache (and so the quick counts, the calendar's version) in Redis.
-    redis_url = os.environ.get("BENCH_REDIS_URL", getattr(bench_run, "DEFAULT_REDIS", ""))
+    # The production shape, like run.py: the cache (quick counts, the calendar's version) in Redis,
+    # in a database of its own so that run.py's catalogue cache of another bench database is left alone.
+    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
     env = bench_env(database_url, redis_url)
     ensure_database(database_url)
     if not args.keep_db:
