@@ -1021,3 +1021,6 @@ def csv_response(queryset) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+from applications import admin_wording  # noqa: E402,F401  (state wording and notification texts)

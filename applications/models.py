@@ -63,6 +63,18 @@ class Origin(models.TextChoices):
     DEPARTMENT_SYSTEM = "department", _("部门业务系统")
 
 
+# States in which a case runs against its due dates (partial index of supervisors' deadline lists).
+OPEN_STATES_FOR_DEADLINES = (
+    "submitted",
+    "pre_review",
+    "correction_requested",
+    "accepted",
+    "under_review",
+    "special_procedure",
+    "decided",
+)
+
+
 class ApplicantType(models.TextChoices):
     """SQRLX of the provincial exchange."""
 
@@ -102,6 +114,8 @@ class Submission(models.Model):
     class Meta:
         verbose_name = _("申办")
         verbose_name_plural = _("申办")
+        # The back office searches cases by the applicant's full name.
+        indexes = [models.Index(fields=["applicant_name"], name="submission_applicant_name")]
 
     def __str__(self) -> str:
         return f"{self.applicant_name} {self.created_at:%Y-%m-%d}"
@@ -188,6 +202,13 @@ class Case(models.Model):
             models.Index(fields=["applicant", "-created_at"], name="case_applicant_recent"),
             models.Index(fields=["matter", "-submitted_at"], name="case_matter_recent"),
             models.Index(fields=["state", "pre_review_due_date"], name="case_pre_review_due"),
+            # Supervisors see every department: the newest cases, and the open cases by due date.
+            models.Index(fields=["-submitted_at"], name="case_recent"),
+            models.Index(
+                fields=["promised_due_date"],
+                condition=models.Q(state__in=OPEN_STATES_FOR_DEADLINES),
+                name="case_open_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,6 +290,8 @@ class ProcessRecord(models.Model):
         # Django's internal updates (related managers, save) go through the guarded queryset too.
         base_manager_name = "objects"
         constraints = [models.UniqueConstraint(fields=["case", "sequence"], name="unique_record_sequence")]
+        # "已办" (cases I acted on) in the back office.
+        indexes = [models.Index(fields=["actor", "case"], name="record_actor_case")]
 
     def __str__(self) -> str:
         return f"{self.case} #{self.sequence} {self.action_label}"

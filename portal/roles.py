@@ -51,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "applications": {
             **dict.fromkeys(CASE_MODELS, ("view", "change")),
             **dict.fromkeys(CASE_RECORD_MODELS, VIEW),
+            # Wording of their own matters (the admin scopes the rows).
+            "statewording": ALL,
         },
     },
     # 编目管理员: the whole catalogue. Memberships are not included: who works in a
@@ -60,7 +62,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             **dict.fromkeys(MATTER_MODELS + CATALOGUE_REFERENCE_MODELS + GUIDANCE_MODELS, ALL),
             **dict.fromkeys(HISTORY_MODELS, VIEW),
         },
-        "portal": {"notice": ALL},
+        "portal": {"notice": ALL, "notificationtemplate": ALL},
+        # What applicants read for each state, per matter or as the default.
+        "applications": {"statewording": ALL},
     },
     # 监督人员: read everything in the catalogue, change nothing.
     SUPERVISORS_GROUP: {

@@ -10,6 +10,7 @@ Periods follow the Civil Code: the day of the event is not counted, so the due d
 """
 
 import datetime
+import time
 from functools import lru_cache
 
 from django.core.cache import cache
@@ -23,11 +24,21 @@ _VERSION_KEY = "workdays:version"
 _MAX_SCAN_DAYS = 3660  # ten years: no real period is longer
 
 
+_local_version: list = [0, 0.0]  # [version, monotonic time read]
+_VERSION_TTL = 1.0  # seconds a process trusts its copy of the shared version
+
+
 def _version() -> int:
+    """The shared calendar version, read from the cache at most once a second per process
+    (a long queue page counts thousands of days; an edit shows up within a second)."""
+    now = time.monotonic()
+    if now - _local_version[1] < _VERSION_TTL and _local_version[0]:
+        return _local_version[0]
     version = cache.get(_VERSION_KEY)
     if version is None:
         version = 1
         cache.add(_VERSION_KEY, version, timeout=None)
+    _local_version[:] = [version, now]
     return version
 
 
@@ -49,6 +60,7 @@ def invalidate() -> None:
         cache.incr(_VERSION_KEY)
     except ValueError:
         cache.set(_VERSION_KEY, 2, timeout=None)
+    _local_version[:] = [0, 0.0]
 
 
 @receiver([post_save, post_delete], sender=CalendarDay)

@@ -14,6 +14,7 @@ def _fresh_caches():
 
     cache.clear()
     workdays._exceptions_for.cache_clear()
+    workdays._local_version[:] = [0, 0.0]
     search.clear_synonym_cache()
     yield
 
