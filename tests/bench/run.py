@@ -14,8 +14,8 @@ measured as they come, their first renders inside the measurement.
 Targets come from the issues; the run prints PASS/FAIL per target, writes
 tests/bench/results/latest.json and exits non-zero when a target is missed.
 
-Options: --matters N (default 10000), --duration S per measurement (default 10), --rounds R
-(default 3: each page measured R times, each time right after the minimal view), --connections C
+Options: --matters N (default 10000), --duration S per measurement (default 8), --rounds R
+(default 5: each page measured R times, each time next to the minimal view), --connections C
 (default 16), --workers W (default 2), --keep-db (reuse the bench database as it is).
 Needs: PostgreSQL at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/portal_bench),
 Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; the cache of the production shape,
@@ -352,8 +352,8 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--matters", type=int, default=10000)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep-db", action="store_true")
@@ -377,18 +377,24 @@ def main() -> int:
     try:
         for group in paths.values():
             check_status(port, group)
-        # Rounds of pairs: each page is measured right after the minimal view, and compared
+        # Rounds of pairs: each page is measured right next to the minimal view, and compared
         # with that measurement, so that a busy moment of the shared machine weighs on both
         # sides of a ratio. Each round starts with a cold catalogue cache.
         for number in range(1, args.rounds + 1):
-            log(f"round {number}/{args.rounds}: {len(ratios)} pages, each after the minimal view")
+            log(f"round {number}/{args.rounds}: {len(ratios)} pages, each next to the minimal view")
             bump_catalogue_version(env)
             version = catalogue_version(env)
             for name in ratios:
                 if name in PRIMED:
                     first_visits[name].append(prime(port, paths[name], args.connections))
-                base_run = run_wrk(port, paths["minimal"], args.duration, args.connections)
-                run = run_wrk(port, paths[name], args.duration, args.connections)
+                # Alternate which side goes first, so a machine getting busier or quieter
+                # during a pair does not always favour the same side.
+                if number % 2:
+                    base_run = run_wrk(port, paths["minimal"], args.duration, args.connections)
+                    run = run_wrk(port, paths[name], args.duration, args.connections)
+                else:
+                    run = run_wrk(port, paths[name], args.duration, args.connections)
+                    base_run = run_wrk(port, paths["minimal"], args.duration, args.connections)
                 runs["minimal"].append(base_run)
                 runs[name].append(run)
                 ratios[name].append(
@@ -424,7 +430,7 @@ def main() -> int:
     print()
     print(
         "req/s: mean of the rounds; ratio and p99 ratio: median over the rounds of the page against "
-        "the minimal view measured just before it; p50: median; p99: worst round."
+        "the minimal view measured next to it; p50: median; p99: worst round."
     )
     failed = 0
     for name, check, description in TARGETS:
