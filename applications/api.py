@@ -36,6 +36,7 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -101,7 +102,7 @@ CONFLICT_RESPONSE = inline_serializer(
         "error": inline_serializer(
             name="ConflictBody",
             fields={
-                "code": serializers.CharField(help_text=_("conflict")),
+                "code": serializers.CharField(help_text=_("始终为 conflict")),
                 "message": serializers.CharField(),
                 "reason": serializers.CharField(
                     help_text=_("被拒绝的业务规则，例如 invalid_state、incomplete")
@@ -566,6 +567,45 @@ class DepartmentNameSerializer(serializers.Serializer):
     uscc = serializers.CharField()
 
 
+# Stand-ins that match the URL patterns' lookups and nothing else in a URL.
+SERIAL_PLACEHOLDER = "SERIALPLACEHOLDER0000"
+UUID_PLACEHOLDER = "ffffffff-ffff-ffff-ffff-fffffffffffe"
+
+
+class RowMemo:
+    """What every row of a page renders alike, worked out once per page: the labels of coded
+    values (a translation lookup each) and the time zone of the timestamps (as DRF renders them)."""
+
+    def __init__(self):
+        self.zone = timezone.get_current_timezone()
+        self.labels: dict[tuple[int, str], dict] = {}
+        self.links: dict[str, str] = {}
+
+    def coded(self, field: CodeLabelField, value: str) -> dict:
+        key = (id(field), value)
+        if key not in self.labels:
+            self.labels[key] = field.to_representation(value)
+        return dict(self.labels[key])
+
+    def stamp(self, value) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(self.zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def case_url(self, request, case: Case) -> str:
+        """``absolute(request, case_api_url(case))``, reversing each URL pattern once per page."""
+        if case.serial:
+            return self._link(request, "application-detail", "serial", SERIAL_PLACEHOLDER, case.serial)
+        public_id = str(case.submission.public_id)
+        return self._link(request, "draft-detail", "public_id", UUID_PLACEHOLDER, public_id)
+
+    def _link(self, request, view_name: str, kwarg: str, placeholder: str, value: str) -> str:
+        if view_name not in self.links:
+            self.links[view_name] = absolute(request, reverse(view_name, kwargs={kwarg: placeholder}))
+        return self.links[view_name].replace(placeholder, value)
+
+
 class CaseSummarySerializer(serializers.Serializer):
     """A case in my list: reads only the case, its matter, department and submission."""
 
@@ -606,24 +646,25 @@ class CaseSummarySerializer(serializers.Serializer):
         """The declared fields without DRF's per-field lookups: a list renders 50 of these (the
         output is the same as the generic rendering, tested)."""
         fields = self.fields
-        stamp = fields["created_at"].to_representation
+        memo = self.context.setdefault("rows", RowMemo())
+        stamp = memo.stamp
         return {
             "id": str(case.submission.public_id),
             "serial": case.serial,
             "query_code": case.query_code,
             "matter": {"implementation_code": case.matter.implementation_code, "name": case.matter.name},
             "department": {"name": case.department.name, "uscc": case.department.uscc},
-            "state": fields["state"].to_representation(case.state),
+            "state": memo.coded(fields["state"], case.state),
             "status": self.get_status(case),
-            "channel": fields["channel"].to_representation(case.channel),
+            "channel": memo.coded(fields["channel"], case.channel),
             "org_code": case.submission.org_code,
             "created_at": stamp(case.created_at),
-            "submitted_at": stamp(case.submitted_at) if case.submitted_at else None,
-            "accepted_at": stamp(case.accepted_at) if case.accepted_at else None,
-            "completed_at": stamp(case.completed_at) if case.completed_at else None,
+            "submitted_at": stamp(case.submitted_at),
+            "accepted_at": stamp(case.accepted_at),
+            "completed_at": stamp(case.completed_at),
             "promised_due_date": case.promised_due_date.isoformat() if case.promised_due_date else None,
             "remaining_workdays": self.get_remaining_workdays(case),
-            "url": self.get_url(case),
+            "url": memo.case_url(self.context.get("request"), case),
         }
 
 
@@ -863,22 +904,22 @@ class QueueRowSerializer(serializers.Serializer):
     def to_representation(self, case: Case) -> dict:
         """As ``CaseSummarySerializer.to_representation``: the declared fields, read directly."""
         fields = self.fields
-        stamp = fields["submitted_at"].to_representation
+        memo = self.context.setdefault("rows", RowMemo())
         return {
             "serial": case.serial,
             "matter": {"implementation_code": case.matter.implementation_code, "name": case.matter.name},
             "department": {"name": case.department.name, "uscc": case.department.uscc},
             "applicant": self.get_applicant(case),
-            "state": fields["state"].to_representation(case.state),
-            "channel": fields["channel"].to_representation(case.channel),
-            "origin": fields["origin"].to_representation(case.origin),
-            "submitted_at": stamp(case.submitted_at),
-            "accepted_at": stamp(case.accepted_at) if case.accepted_at else None,
+            "state": memo.coded(fields["state"], case.state),
+            "channel": memo.coded(fields["channel"], case.channel),
+            "origin": memo.coded(fields["origin"], case.origin),
+            "submitted_at": memo.stamp(case.submitted_at),
+            "accepted_at": memo.stamp(case.accepted_at),
             "pre_review_due_date": case.pre_review_due_date.isoformat() if case.pre_review_due_date else None,
             "promised_due_date": case.promised_due_date.isoformat() if case.promised_due_date else None,
             "remaining_workdays": self.get_remaining_workdays(case),
             "deadline": self.get_deadline(case),
-            "url": self.get_url(case),
+            "url": memo.case_url(self.context.get("request"), case),
         }
 
 
@@ -886,7 +927,9 @@ class QueueRowSerializer(serializers.Serializer):
 
 
 class MyCaseFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=State.choices, help_text=_("状态，可重复"))
+    state = django_filters.MultipleChoiceFilter(
+        choices=State.choices, distinct=False, help_text=_("状态，可重复")
+    )
 
     class Meta:
         model = Case
@@ -1303,6 +1346,7 @@ class QueuePagination(CursorPagination):
 class QueueFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         choices=[(value, label) for value, label in State.choices if value != State.DRAFT],
+        distinct=False,  # a column of the case itself: no join, no duplicates
         help_text=_("状态，可重复"),
     )
     matter = django_filters.CharFilter(field_name="matter__implementation_code", help_text=_("事项实施编码"))
@@ -1410,42 +1454,47 @@ class QueueViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def within_page_reach(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
-        """Only the cases that can be on the requested page, when the scope spans departments.
+        """The cases that can be on the requested page, when the scope spans departments (or states).
 
         The index (department, -submitted_at) gives one department's newest cases in order, but
-        "newest of several departments" made PostgreSQL sort all their cases (tens of thousands
-        of rows). So: per department, the submission time of its k-th case in page order (k =
-        the rows the cursor paginator fetches), one short index scan each. The page's k rows are
-        all at least as new as the newest of these (each department has k rows that new), so
-        that bound leaves at most k rows per department to sort, and the page is unchanged.
+        "the newest of several departments" made PostgreSQL sort all their cases (tens of
+        thousands of rows) for one page. So each department (and each state asked for) gives at
+        most the k rows the cursor paginator fetches (same filters, cursor and order: one short
+        index scan each), in one ``UNION ALL``; the page is taken from those few rows, and is
+        the same page.
         """
         department_ids = (
             list(Department.objects.values_list("pk", flat=True))
             if self.sees_all()
             else self.department_ids()
         )
-        if len(department_ids) < 2:
+        states = {state for state in self.request.query_params.getlist("state") if state in State.values}
+        if len(department_ids) < 2 and len(states) < 2:
             return queryset
         paginator = self.paginator
         cursor = paginator.decode_cursor(self.request)
         offset, reverse, position = cursor if cursor is not None else (0, False, None)
         wanted = offset + paginator.get_page_size(self.request) + 1
         # The paginator's order and cursor condition (``-submitted_at`` first; "previous" reverses it).
-        scoped = queryset.order_by("submitted_at" if reverse else "-submitted_at")
+        order = ("submitted_at", "pk") if reverse else ("-submitted_at", "-pk")
+        scoped = queryset.order_by(*order)
         if position is not None:
             scoped = scoped.filter(**{"submitted_at__gt" if reverse else "submitted_at__lt": position})
-        kth = [
-            value
-            for department_id in department_ids
-            for value in scoped.filter(department_id=department_id).values_list("submitted_at", flat=True)[
-                wanted - 1 : wanted
-            ]
-        ]
-        if not kth:  # no department fills a page on its own: nothing to sort anyway
-            return queryset
-        if reverse:
-            return queryset.filter(submitted_at__lte=min(kth))
-        return queryset.filter(submitted_at__gte=max(kth))
+        # Several states asked for: one arm per state too, each an ordered scan of the index
+        # (department, state, -submitted_at) rather than a sort of all those states' cases.
+        parts = [{"department_id": department_id} for department_id in department_ids]
+        if len(states) > 1:
+            parts = [{**part, "state": state} for part in parts for state in sorted(states)]
+        arms, params = [], []
+        for number, part in enumerate(parts):
+            arm = scoped.filter(**part).values_list("pk", flat=True)[:wanted]
+            sql, arm_params = arm.query.sql_with_params()
+            # Each arm as a derived table: SQLite takes no ORDER BY/LIMIT in a bare UNION arm.
+            arms.append(f'SELECT "arm{number}".* FROM ({sql}) AS "arm{number}"')  # noqa: S608
+            params.extend(arm_params)
+        # The SQL is the ORM's own compiled arms; every value is a parameter.
+        union = RawSQL(" UNION ALL ".join(arms), params)  # noqa: S611
+        return self.get_queryset().filter(pk__in=union)
 
 
 # --- Public: progress, form schema, serial numbers ------------------------------------------------

@@ -269,3 +269,18 @@ def test_a_queue_over_two_departments_pages_newest_first_both_ways(build, clerk,
         while back[-1]["previous"]:
             back.append(api.get(back[-1]["previous"]).json())
         assert [serial for page in reversed(back) for serial in serials_of(page)] == newest_first
+    filtered = api.get(QUEUE, {"page_size": 2, "state": ["submitted", "accepted"]}).json()
+    assert serials_of(filtered) == newest_first[:2]
+
+
+def test_a_queue_of_several_states_pages_newest_first(build, clerk):
+    cases = [build(state) for state in (State.SUBMITTED, State.ACCEPTED, State.SUBMITTED, State.PRE_REVIEW)]
+    api = token_client(clerk)
+    pages = [api.get(QUEUE, {"page_size": 1, "state": ["submitted", "accepted"]}).json()]
+    while pages[-1]["next"]:
+        pages.append(api.get(pages[-1]["next"]).json())
+    assert [serial for page in pages for serial in serials_of(page)] == [
+        cases[2].serial,
+        cases[1].serial,
+        cases[0].serial,
+    ]

@@ -50,6 +50,7 @@ from tests.bench.run import (  # noqa: E402  -- shared helpers of `make bench`
     ensure_database,
     free_port,
     log,
+    manage,
     start_gunicorn,
     to_ms,
 )
@@ -474,6 +475,8 @@ def main() -> int:
     ensure_database(database_url)
     if not args.keep_db:
         case_queue.prepare(env, database_url, args.cases, args.applicants)
+    else:  # the data as it is, the schema as the code needs it
+        manage(env, "migrate", "--noinput", "-v", "0")
     total = case_queue.case_count(database_url)
     setup = json.loads(
         case_queue.shell(
