@@ -98,6 +98,8 @@ _CJK_ONLY_RE = re.compile(f"^[{_CJK}]+$")
 _ASCII_WORD_RE = re.compile(r"^[a-z0-9]+$")
 _LETTERS_RE = re.compile(r"^[a-z]+$")
 
+logger = logging.getLogger(__name__)
+
 
 # --- segmentation -------------------------------------------------------------------------
 
@@ -440,7 +442,11 @@ def synonyms() -> dict[str, list[str]]:
     memo = _synonym_memo
     if memo is not None and time.monotonic() - memo[0] < _SYNONYM_LOCAL_SECONDS:
         return memo[1]
-    table = cache.get(_SYNONYM_CACHE_KEY)
+    try:
+        table = cache.get(_SYNONYM_CACHE_KEY)
+    except Exception:  # a dead cache server must not take search down: read the table
+        logger.warning("synonym cache unavailable", exc_info=True)
+        table = None
     if table is None:
         from matters.models import Synonym
 
@@ -450,7 +456,10 @@ def synonyms() -> dict[str, list[str]]:
             expansions = [e for e in normalize(expansion).split() if e]
             if term and expansions:
                 table[term] = expansions
-        cache.set(_SYNONYM_CACHE_KEY, table, _SYNONYM_CACHE_SECONDS)
+        try:
+            cache.set(_SYNONYM_CACHE_KEY, table, _SYNONYM_CACHE_SECONDS)
+        except Exception:
+            logger.warning("synonym cache unavailable", exc_info=True)
     _synonym_memo = (time.monotonic(), table)
     return table
 
@@ -458,7 +467,10 @@ def synonyms() -> dict[str, list[str]]:
 def clear_synonym_cache() -> None:
     global _synonym_memo
     _synonym_memo = None
-    cache.delete(_SYNONYM_CACHE_KEY)
+    try:
+        cache.delete(_SYNONYM_CACHE_KEY)
+    except Exception:
+        logger.warning("synonym cache unavailable", exc_info=True)
 
 
 # --- the query -----------------------------------------------------------------------------

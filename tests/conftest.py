@@ -20,6 +20,15 @@ def _fresh_caches():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A test that requests an English page must not leave English active for the next one."""
+    yield
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Uploaded and issued files of a test never land in the project folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

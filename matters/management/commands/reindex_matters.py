@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from matters import search
+from matters.cache import bump_catalogue_version
 from matters.models import Matter
 
 
@@ -17,5 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size=500, **options):
         started = time.monotonic()
         count = search.reindex_queryset(Matter.objects.all(), batch_size=max(1, batch_size))
+        bump_catalogue_version()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Reindexed {count} matters in {elapsed:.2f}s."))

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from matters import codes, demo
+from matters.cache import bump_catalogue_version
 from matters.models import MaterialRequirement, Matter, MatterStep, Theme
 
 BULK_PREFIX = "49"
@@ -218,6 +219,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {offset + size}/{matters} matters written")
         written = time.monotonic() - started
         reindexed = demo.reindex(created_pks) if created_pks else False
+        bump_catalogue_version()  # bulk_create sends no signals: cached pages must not stay stale
         if not reindexed:
             self.stdout.write(self.style.WARNING("Search index not rebuilt (matters.search is missing)."))
         total = time.monotonic() - started

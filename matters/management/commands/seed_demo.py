@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from matters import demo
+from matters.cache import bump_catalogue_version
 from matters.forms_spec import load_forms_file
 from matters.models import Department, DepartmentMembership
 from portal.models import DEPARTMENT_STAFF_GROUP, SUPERVISORS_GROUP
@@ -166,6 +167,7 @@ class Command(BaseCommand):
             raise CommandError(f"Demo data: {e}") from None
         self.stdout.write(f"Demo catalogue loaded in {time.monotonic() - started:.1f}s: {result.summary()}")
         specs = load_forms_file(demo.DEMO_ROOT / "forms.yaml")
+        bump_catalogue_version()
         self.stdout.write(f"Demo application forms: {len(specs)} matters.")
         if not result.reindexed:
             self.stdout.write(
