@@ -9,22 +9,24 @@ Contract (played by ``integrations.sandbox.provincial``)::
     200 {"serial": "<43 characters>", "sequence": 12}
     4xx/5xx {"error": {"code": "...", "message": "..."}}
 
-Takes and returns plain data; every failure (not configured, refused connection, timeout,
-HTTP error, an answer that is not JSON or has no serial) is ``NumberingUnavailable``, so
-the caller can fall back to local numbering.
+Built on ``integrations.http.PeerClient`` (timeouts, a request log row per call, peer
+"provincial"), without retries: a submission waits for the number, so one quick try and
+then the local fallback. Takes and returns plain data; every failure (not configured,
+refused connection, timeout, HTTP error, an answer that is not JSON or has no serial) is
+``NumberingUnavailable``, so the caller can fall back to local numbering.
 """
 
 import datetime
-import http.client
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from integrations.errors import PeerAnswerUnreadable, PeerError
+from integrations.http import PeerClient
+
 DEFAULT_TIMEOUT = 3.0
+PEER = "provincial"
 
 
 class NumberingUnavailable(Exception):
@@ -51,20 +53,24 @@ class NumberingClient:
     def next_serial(self, *, implementation_code: str, day: datetime.date) -> str:
         if urlsplit(self.url).scheme not in ("http", "https"):
             raise NumberingUnavailable(f"not an http(s) URL: {self.url!r}")
-        body = json.dumps({"implementation_code": implementation_code, "date": f"{day:%Y%m%d}"}).encode()
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")  # noqa: S310
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        client = PeerClient(
+            peer=PEER,
+            base_url=self.url,
+            connect_timeout=self.timeout,
+            read_timeout=self.timeout,
+            headers=headers,
+        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                answer = json.loads(response.read(64 * 1024).decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            raise NumberingUnavailable(f"HTTP {exc.code} from the numbering service") from exc
-        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
-            raise NumberingUnavailable(f"numbering service unreachable: {exc}") from exc
-        except (ValueError, UnicodeDecodeError) as exc:
+            answer = client.post(
+                json={"implementation_code": implementation_code, "date": f"{day:%Y%m%d}"}
+            ).json()
+        except PeerAnswerUnreadable as exc:
             raise NumberingUnavailable("the numbering service answered something that is not JSON") from exc
+        except PeerError as exc:
+            if exc.status:
+                raise NumberingUnavailable(f"HTTP {exc.status} from the numbering service") from exc
+            raise NumberingUnavailable(f"numbering service unreachable: {exc}") from exc
         serial = answer.get("serial") if isinstance(answer, dict) else None
         if not isinstance(serial, str) or not serial:
             raise NumberingUnavailable("the numbering service answered without a serial")

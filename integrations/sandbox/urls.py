@@ -1,12 +1,17 @@
-"""URLs of the sandboxes, mounted at /sandbox/ when SANDBOX_ENABLED. Each peer adds its own."""
+"""URLs of the sandboxes, mounted at /sandbox/ when SANDBOX_ENABLED.
 
-from django.urls import path
+Every sandbox module of ``integrations.sandbox`` (see its docstring) is mounted at
+``/sandbox/<SANDBOX.name>/``; ``/sandbox/<name>/_control/`` is the framework's control
+endpoint. URL names live in the ``sandbox`` namespace.
+"""
 
-from integrations.sandbox import provincial
+from django.urls import include, path
+
+from integrations.sandbox import framework
 
 app_name = "sandbox"
 
-urlpatterns: list = [
-    path("provincial/numbering/", provincial.numbering, name="provincial-numbering"),
-    path("provincial/numbering/control/", provincial.numbering_control, name="provincial-numbering-control"),
+urlpatterns: list = [path("<slug:name>/_control/", framework.control, name="control")]
+urlpatterns += [
+    path(f"{module.SANDBOX.name}/", include(module.urlpatterns)) for module in framework.autodiscover()
 ]
