@@ -288,14 +288,15 @@ class UploadsMixin:
         request._request.upload_handlers.insert(0, self.limiter)
         super().initial(request, *args, **kwargs)
 
-    def upload_errors(self, request) -> dict[str, list[str]]:
+    def upload_errors(self, request, expected=UPLOAD_FIELD.match, hint: str = "material_<材料要求 id>"):
+        """Files too large or under a field name the endpoint does not take, by field."""
         files = request.FILES  # parses the body: the limiter has seen every file after this
         errors: dict[str, list[str]] = {}
         for field, name in self.limiter.too_large_fields:
             errors.setdefault(field, []).extend(_messages(uploads.too_large_error(name)))
         for key in files:
-            if not UPLOAD_FIELD.match(key) and key != "result_file":
-                errors[key] = [gettext("上传字段应为 material_<材料要求 id>。")]
+            if not expected(key):
+                errors[key] = [gettext("上传字段应为 %(name)s。") % {"name": hint}]
         return errors
 
 
@@ -1143,8 +1144,12 @@ class ApplicationViewSet(UploadsMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def transitions(self, request, serial: str):
         case = self.get_object()
+        errors = self.upload_errors(request, expected="result_file".__eq__, hint="result_file")
         serializer = TransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError({**serializer.errors, **errors})
+        if errors:
+            raise serializers.ValidationError(errors)
         data = serializer.validated_data
         name = data["transition"]
         result_file = request.FILES.get("result_file")

@@ -535,3 +535,9 @@ def test_my_document_store_lists_my_documents_only(api, citizen, other_citizen):
     rows = api.get("/api/v1/documents/").json()["results"]
     assert [row["id"] for row in rows] == [mine.pk]
     assert rows[0]["url"].endswith(f"/me/documents/{mine.pk}/file/")
+
+
+def test_a_file_under_another_field_name_is_named(api, matter, requirements):
+    response = api.post(URL, multipart(matter, {"licence": pdf_upload()}), format="multipart")
+    assert response.status_code == 400
+    assert error(response)["fields"] == {"licence": ["上传字段应为 material_<材料要求 id>。"]}

@@ -284,3 +284,13 @@ def test_a_queue_of_several_states_pages_newest_first(build, clerk):
         cases[1].serial,
         cases[0].serial,
     ]
+
+
+def test_an_oversized_result_file_is_refused_naming_it(build, clerk, settings):
+    settings.UPLOAD_MAX_BYTES = 100
+    case = build(State.DECIDED)
+    data = {"transition": "complete", "result_file": pdf_upload("许可证.pdf")}
+    response = token_client(clerk).post(transitions_url(case), data, format="multipart")
+    assert response.status_code == 400
+    assert "许可证.pdf" in error(response)["fields"]["result_file"][0]
+    assert Case.objects.get(pk=case.pk).state == State.DECIDED
