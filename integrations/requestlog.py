@@ -1,11 +1,11 @@
 """Write a ``PeerRequestLog`` row per request, without personal data.
 
 ``record(...)`` is called by ``integrations.http.PeerClient`` for every outgoing attempt and
-by ``integrations.inbound`` for inbound calls. Outside a transaction the row is written at
-once; inside one (a client called from a domain service) it is written when that
-transaction commits, so a rolled-back change leaves only the line in the application log
-(logger ``integrations.requests``), never a half-written row. Every row also goes to that
-logger.
+by ``integrations.inbound`` for inbound calls. The row is written at once; inside a
+transaction (a client called from a domain service) it is written in a savepoint of that
+transaction, so it is kept if the change is, and a failure to log never breaks the change.
+Every row also goes to the application log (logger ``integrations.requests``), which keeps
+the requests of rolled-back changes too.
 """
 
 import contextvars
@@ -75,14 +75,11 @@ def record(
         row.duration_ms,
         row.error,
     )
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _save(row), robust=True)
-    else:
-        _save(row)
-
-
-def _save(row: PeerRequestLog) -> None:
     try:
-        row.save()
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                row.save()
+        else:
+            row.save()
     except Exception:  # the log must never break the call it describes
         logger.exception("could not write the request log row")

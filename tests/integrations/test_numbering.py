@@ -2,11 +2,11 @@
 
 import datetime
 import json
-import time
 import urllib.request
 
 import pytest
 
+from integrations.models import PeerRequestLog, SandboxSerialCounter
 from integrations.provincial.numbering import NumberingClient, NumberingUnavailable
 from integrations.sandbox import provincial as sandbox
 
@@ -15,7 +15,7 @@ DAY = datetime.date(2026, 11, 16)
 
 
 @pytest.fixture
-def service(live_server):
+def service(live_server, sandbox_quiet):
     sandbox.reset()
     yield f"{live_server.url}/sandbox/provincial/numbering/"
     sandbox.reset()
@@ -65,7 +65,6 @@ def test_a_slow_service_times_out(service):
     with pytest.raises(NumberingUnavailable, match="unreachable"):
         NumberingClient(url=service, timeout=0.3).next_serial(implementation_code=CODE, day=DAY)
     assert (datetime.datetime.now() - started).total_seconds() < 1.4
-    time.sleep(1.5)  # let the sandbox finish its slow answer while this test still owns the database
 
 
 def test_a_refused_connection_is_unavailable(db):
@@ -93,26 +92,24 @@ def test_the_client_reads_its_settings(settings):
         NumberingClient.from_settings()
 
 
-def test_the_token_is_sent_as_a_bearer_header(monkeypatch):
-    seen = {}
-
-    class Answer:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *args):
-            return False
-
-        def read(self, size):
-            return json.dumps({"serial": f"{CODE}202611160001"}).encode()
-
-    def fake_urlopen(request, timeout):
-        seen["auth"] = request.get_header("Authorization")
-        seen["timeout"] = timeout
-        return Answer()
-
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
-    NumberingClient(url="https://n.example/", timeout=2, token="t0k").next_serial(
+def test_the_token_is_sent_as_a_bearer_header(db, peer_server):
+    peer_server.default = (200, {}, {"serial": f"{CODE}202611160001"}, 0)
+    serial = NumberingClient(url=peer_server.url, timeout=2, token="t0k").next_serial(
         implementation_code=CODE, day=DAY
     )
-    assert seen == {"auth": "Bearer t0k", "timeout": 2}
+    assert serial == f"{CODE}202611160001"
+    assert peer_server.requests[0]["headers"]["Authorization"] == "Bearer t0k"
+
+
+def test_each_call_leaves_a_request_log_row_of_the_provincial_peer(service):
+    NumberingClient(url=service).next_serial(implementation_code=CODE, day=DAY)
+    row = PeerRequestLog.objects.get()
+    assert (row.peer, row.method, row.status, row.ok) == ("provincial", "POST", 200, True)
+    assert row.url.endswith("/sandbox/provincial/numbering/")
+
+
+def test_the_counters_live_in_the_sandbox_tables(service):
+    NumberingClient(url=service).next_serial(implementation_code=CODE, day=DAY)
+    assert SandboxSerialCounter.objects.get(implementation_code=CODE, day=DAY).last_value == 1
+    sandbox.reset()
+    assert not SandboxSerialCounter.objects.exists()

@@ -11,7 +11,9 @@ def backoff(settings):
     settings.OUTBOX_BACKOFF_MAX = 3600.0
 
 
-@pytest.mark.parametrize(("attempts", "ceiling"), [(1, 10), (2, 20), (3, 40), (6, 320), (9, 2560), (10, 3600), (12, 3600)])
+@pytest.mark.parametrize(
+    ("attempts", "ceiling"), [(1, 10), (2, 20), (3, 40), (6, 320), (9, 2560), (10, 3600), (12, 3600)]
+)
 def test_each_wait_lies_between_zero_and_the_exponential_ceiling(backoff, attempts, ceiling):
     delays = [delivery.backoff_delay(attempts) for _ in range(500)]
     assert all(0 <= delay <= ceiling for delay in delays)

@@ -2,7 +2,6 @@
 
 import datetime
 
-import pytest
 from django.db import transaction
 from django.utils import timezone
 

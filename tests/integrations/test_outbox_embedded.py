@@ -9,6 +9,7 @@ from applications import services, tasks
 from applications.services import ApplicantData
 from integrations import delivery, outbox
 from integrations.models import OutboxMessage
+from portal import tasks as portal_tasks
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +19,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def embedded(settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.OUTBOX_KICK = "auto"
+    # The other after-commit work of a submission (PDF, SMS) is not this test's business, and
+    # the in-memory SQLite of the tests (unlike the embedded file database, which waits for
+    # its lock) refuses two writers at once.
     monkeypatch.setattr(tasks.render_issued_document, "delay", lambda issued_id: None)
+    monkeypatch.setattr(portal_tasks.send_notification, "delay", lambda notification_id: None)
 
 
 @pytest.fixture
@@ -44,8 +49,8 @@ def test_a_submission_returns_without_waiting_for_a_slow_peer(embedded, slow_pro
 
 
 def test_a_burst_of_messages_is_drained_by_one_background_pass_in_order(embedded, recorder):
-    for n in range(20):
-        with transaction.atomic():
+    with transaction.atomic():
+        for n in range(20):
             outbox.enqueue(topic="t", destination="peer", key=f"m-{n:02d}", payload={}, ordering_key="case-1")
     assert delivery.wait_idle(timeout=20)
     assert recorder.keys == [f"m-{n:02d}" for n in range(20)]
@@ -57,7 +62,9 @@ def test_the_production_shape_publishes_a_task_instead(settings, recorder, monke
     from integrations import tasks as integration_tasks
 
     published = []
-    monkeypatch.setattr(integration_tasks.deliver_message, "apply_async", lambda args, **kw: published.append(args))
+    monkeypatch.setattr(
+        integration_tasks.deliver_message, "apply_async", lambda args, **kw: published.append(args)
+    )
     with transaction.atomic():
         message = outbox.enqueue(topic="t", destination="peer", key="m", payload={})
     assert published == [(message.pk,)] and recorder.keys == []

@@ -9,7 +9,11 @@ from integrations.models import OutboxMessage
 
 def enqueue(key="m-1", destination="peer", ordering_key="", **payload):
     return outbox.enqueue(
-        topic="test.event", destination=destination, key=key, payload=payload or {"n": 1}, ordering_key=ordering_key
+        topic="test.event",
+        destination=destination,
+        key=key,
+        payload=payload or {"n": 1},
+        ordering_key=ordering_key,
     )
 
 

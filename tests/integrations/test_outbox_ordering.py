@@ -15,7 +15,11 @@ State = OutboxMessage.State
 def enqueue(key, ordering_key):
     with transaction.atomic():
         return outbox.enqueue(
-            topic="case.process_record", destination="peer", key=key, payload={"k": key}, ordering_key=ordering_key
+            topic="case.process_record",
+            destination="peer",
+            key=key,
+            payload={"k": key},
+            ordering_key=ordering_key,
         )
 
 

@@ -43,7 +43,9 @@ def test_a_stuck_message_on_its_last_attempt_is_dead(db, recorder, settings, tim
     assert message.state == State.DEAD and "stuck in sending" in message.last_error
 
 
-def test_the_beat_task_publishes_one_drain_per_destination_with_due_messages(db, destination, recorder, monkeypatch):
+def test_the_beat_task_publishes_one_drain_per_destination_with_due_messages(
+    db, destination, recorder, monkeypatch
+):
     destination("other", recorder)
     enqueue("a", "peer")
     enqueue("b", "peer")
