@@ -120,3 +120,13 @@ def test_an_enterprise_applicant_is_shown_with_its_credit_code_and_agent(client,
     page = page_text(client.get(case_url(case)))
     assert "中山市某某有限公司" in page and uscc in page and "赵六" in page
     assert "139****1234" in page
+
+
+def test_a_materials_download_link_is_underlined_not_told_apart_by_colour_alone(
+    client, build, citizen, clerk, matter
+):
+    requirement = factories.MaterialRequirementFactory(matter=matter, name="营业执照")
+    case = submitted_with(build, citizen, {}, upload_for=requirement)
+    client.force_login(clerk)
+    page = page_text(client.get(case_url(case)))
+    assert ".case-table td a { text-decoration: underline; }" in page

@@ -280,3 +280,10 @@ def test_search_by_the_name_of_an_applying_organisation(client, clerk, matter):
     case = services.register_window_case(staff=clerk, matter=matter, data=data)
     client.force_login(clerk)
     assert listed(client.get(queue_url("q=中山市好味餐饮有限公司"))) == [case.serial]
+
+
+def test_the_selected_quick_filter_is_written_in_the_body_colour_for_enough_contrast(client, clerk):
+    client.force_login(clerk)
+    page = page_text(client.get(queue_url()))
+    assert 'class="active" aria-current="page">全部</a>' in page
+    assert ".case-quick a.active { background: var(--selected-bg); color: var(--body-fg);" in page
