@@ -68,3 +68,41 @@ def serious_accessibility_violations(page) -> list[dict]:
         for v in violations
         if v["impact"] in ("serious", "critical")
     ]
+
+
+DEMO_PASSWORD = "Demo@2026"
+
+
+def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login page, as a person would: the header's 登录 link, then the form."""
+    page.goto("/")
+    page.get_by_role("banner").get_by_role("link", name="登录", exact=True).click()
+    page.wait_for_url("**/accounts/login/**")
+    page.locator("input[name=login]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def log_out(page) -> None:
+    """The 退出登录 button of the header (the portal's, or the admin's); it is gone afterwards."""
+    from playwright.sync_api import expect
+
+    logout = page.get_by_role("banner").get_by_role("button", name="退出登录")
+    logout.click()
+    expect(logout).to_have_count(0)
+
+
+def make_pdf(path, text: str = "申请材料") -> str:
+    """A small, real one-page PDF (Pillow): passes the upload checks by content and page count."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (595, 842), "white")
+    ImageDraw.Draw(image).text((60, 80), text.encode("ascii", "replace").decode(), fill="black")
+    image.save(path, "PDF", resolution=72.0)
+    return str(path)
+
+
+@pytest.fixture
+def sample_pdf(tmp_path):
+    return make_pdf(tmp_path / "申请书.pdf", "application form")
