@@ -23,6 +23,10 @@ LAYOUT_URL_NAMES = {
     "logout": "account_logout",
     "account": "account_email",
     "admin": "admin:index",
+    "progress": "applications:progress",
+    "my_cases": "applications:my_cases",
+    "inbox": "applications:inbox",
+    "documents": "applications:documents",
 }
 
 
@@ -127,6 +131,10 @@ class Layout:
             section = app_name
         elif url_name == "search":
             section = "search"
+        elif url_name == "progress":
+            section = "progress"
+        elif app_name == "applications":
+            section = "mine"
         else:
             section = ""
         return _fragment(self._key, "includes/site_nav.html", section=section)

@@ -150,10 +150,10 @@ def case_state(page) -> str:
 
 
 def open_my_case(page, serial: str, *, state: str, link: str = MATTER) -> None:
-    """The citizen's list of cases, the row of this case in its state, then the row's link.
-    The header has no link to 我的办件 yet (see the report of issue 3's journey): the citizen
-    types the address that the SMS and the receipt name."""
-    page.goto("/me/applications/")
+    """The citizen's list of cases (我的办件 in the main navigation), the row of this case in
+    its state, then the row's link."""
+    page.locator("nav.main-nav").get_by_role("link", name="我的办件").click()
+    page.wait_for_url("**/me/applications/")
     assert_accessible(page, "my cases")
     row = page.locator("li.matter-item").filter(has_text=serial)
     assert state in row.locator("dt:has-text('状态') + dd").inner_text()

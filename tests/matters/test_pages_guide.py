@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
+from applications import urls as applications_urls
 from matters import codes
 from portal.urls import urlpatterns as portal_urlpatterns
 from tests import factories
@@ -28,6 +29,8 @@ urlpatterns = [
                 [
                     path("apply/<str:code>/", _stub, name="apply"),
                     path("appointment/<str:code>/", _stub, name="appointment"),
+                    # The rest of the applicant pages, which the layout links to.
+                    *[p for p in applications_urls.urlpatterns if p.name not in ("apply", "appointment")],
                 ],
                 "applications",
             )

@@ -141,3 +141,21 @@ def test_pages_are_served_with_a_strict_content_security_policy(client):
 
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_every_visitor_finds_the_public_progress_query_in_the_navigation(client):
+    html = client.get("/").content.decode()
+    assert f'href="{reverse("applications:progress")}"' in html
+
+
+def test_a_signed_in_citizen_reaches_their_cases_messages_and_documents_from_every_page(client, citizen):
+    client.force_login(citizen)
+    html = client.get(reverse("matters:list")).content.decode()
+    for name in ("applications:my_cases", "applications:inbox", "applications:documents"):
+        assert f'href="{reverse(name)}"' in html
+
+
+def test_my_cases_is_the_current_section_on_the_personal_pages(client, citizen):
+    client.force_login(citizen)
+    html = client.get(reverse("applications:my_cases")).content.decode()
+    assert re.search(rf'href="{reverse("applications:my_cases")}"\s+aria-current="page"', html)
