@@ -67,4 +67,5 @@ def test_the_production_shape_publishes_a_task_instead(settings, recorder, monke
     )
     with transaction.atomic():
         message = outbox.enqueue(topic="t", destination="peer", key="m", payload={})
+    assert delivery.wait_idle(timeout=5)
     assert published == [(message.pk,)] and recorder.keys == []
