@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import completeness, selectors, serials, workflow
+from applications import completeness, selectors, serials, signals, workflow
 from applications.models import (
     Case,
     Decision,
@@ -739,6 +739,7 @@ def _after_transition(
             link=_case_link(case),
             context=notification_context(case, record),
         )
+    signals.case_transitioned.send(sender=Case, case=case, record=record, transition=transition)
 
 
 def _case_link(case: Case) -> str:

@@ -40,6 +40,13 @@ INSTALLED_APPS = [
     "enterprises",
     "supervision",
     "integrations",
+    # The peers of the hall, one app each (docs/integrations.md).
+    "integrations.provincial",
+    "integrations.identity",
+    "integrations.elicences",
+    "integrations.payments",
+    "integrations.logistics",
+    "integrations.departments",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -318,6 +325,42 @@ DEMO_CASE_COUNT = env.int("DEMO_CASE_COUNT", default=300)
 CORRECTION_SUPPLY_WORKDAYS = env.int("CORRECTION_SUPPLY_WORKDAYS", default=10)
 # Every external system is played by the built-in sandbox unless turned off.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
+# --- Integrations (docs/integrations.md) ---
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+OUTBOX_BACKOFF_BASE = env.float("OUTBOX_BACKOFF_BASE", default=10.0)
+OUTBOX_BACKOFF_MAX = env.float("OUTBOX_BACKOFF_MAX", default=3600.0)
+OUTBOX_SENDING_TIMEOUT = env.float("OUTBOX_SENDING_TIMEOUT", default=600.0)
+OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=10)
+OUTBOX_DRAIN_LIMIT = env.int("OUTBOX_DRAIN_LIMIT", default=1000)
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=25.0)
+OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=30.0)
+OUTBOX_KICK = env.str("OUTBOX_KICK", default="auto")
+OUTBOX_THREADS = env.int("OUTBOX_THREADS", default=2)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+PEER_CONNECT_TIMEOUT = env.float("PEER_CONNECT_TIMEOUT", default=3.0)
+PEER_READ_TIMEOUT = env.float("PEER_READ_TIMEOUT", default=10.0)
+INTEGRATION_LOG_RETENTION_DAYS = env.int("INTEGRATION_LOG_RETENTION_DAYS", default=30)
+INBOUND_SIGNATURE_WINDOW = env.int("INBOUND_SIGNATURE_WINDOW", default=300)
+INBOUND_RECEIPT_RETENTION_DAYS = env.int("INBOUND_RECEIPT_RETENTION_DAYS", default=90)
+INTEGRATIONS_ENCRYPTION_KEY = env.str("INTEGRATIONS_ENCRYPTION_KEY", default="")
+INTEGRATIONS_ENCRYPTION_KEY_FALLBACKS = env.list("INTEGRATIONS_ENCRYPTION_KEY_FALLBACKS", default=[])
+# Where the sandboxes answer when a peer's URL is not configured (embedded mode: this server).
+SANDBOX_BASE_URL = env.str("SANDBOX_BASE_URL", default=f"{PORTAL_BASE_URL.rstrip('/')}/sandbox/")
+CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
+    "task": "integrations.tasks.outbox_sweep",
+    "schedule": OUTBOX_SWEEP_INTERVAL,
+}
+CELERY_BEAT_SCHEDULE["integrations-prune"] = {
+    "task": "integrations.tasks.integrations_prune",
+    "schedule": crontab(hour=3, minute=30),
+}
+# --- Integrations: provincial exchange ---
+# --- Integrations: identity ---
+# --- Integrations: e-licences ---
+# --- Integrations: payments ---
+# --- Integrations: logistics ---
+# --- Integrations: department systems ---
+
 # Benchmarks mount a minimal comparison view; never in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False) and not PRODUCTION
 

@@ -1,0 +1,1 @@
+"""Tables of this peer (and of its sandbox, named Sandbox…)."""

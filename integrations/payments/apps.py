@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsConfig(AppConfig):
+    """A peer of issue 4 as its own app: its models (and its sandbox's tables) migrate on their own."""
+
+    name = "integrations.payments"
+    label = "payments"
+    verbose_name = _("统一网上缴费")
