@@ -26,6 +26,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from applications import api as applications_api
+from integrations.identity import api as identity_api
 from matters import api as matters_api
 from portal import bench_views
 from portal.api_support import ERROR_RESPONSE, error_response
@@ -145,6 +146,7 @@ router.register("matters", matters_api.MatterViewSet, basename="matter")
 router.register("departments", matters_api.DepartmentViewSet, basename="department")
 router.register("themes", matters_api.ThemeViewSet, basename="theme")
 applications_api.register(router)
+identity_api.register(router)
 
 
 class NotFoundView(APIView):

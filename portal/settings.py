@@ -356,6 +356,22 @@ CELERY_BEAT_SCHEDULE["integrations-prune"] = {
 }
 # --- Integrations: provincial exchange ---
 # --- Integrations: identity ---
+# Population (人口库) and legal-person (法人库) databases; the sandbox unless IDENTITY_URL is set
+# (empty in production without a URL: checks answer "unavailable").
+IDENTITY_URL = env.str("IDENTITY_URL", default=f"{SANDBOX_BASE_URL}identity/" if SANDBOX_ENABLED else "")
+IDENTITY_KEY_ID = env.str("IDENTITY_KEY_ID", default="")
+IDENTITY_SECRET = env.str("IDENTITY_SECRET", default="")
+# A page waits for these calls (with one quick retry): short timeouts.
+IDENTITY_CONNECT_TIMEOUT = env.float("IDENTITY_CONNECT_TIMEOUT", default=2.0)
+IDENTITY_READ_TIMEOUT = env.float("IDENTITY_READ_TIMEOUT", default=5.0)
+# A real-name check's answer is reused for this many days before the population database is asked again.
+IDENTITY_CHECK_VALID_DAYS = env.int("IDENTITY_CHECK_VALID_DAYS", default=90)
+# Questions one account may put to the population database per day (against guessing ID numbers).
+IDENTITY_CHECK_DAILY_LIMIT = env.int("IDENTITY_CHECK_DAILY_LIMIT", default=5)
+# Key of the ID numbers' digests (HMAC); empty: derived from INTEGRATIONS_ENCRYPTION_KEY or SECRET_KEY.
+IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="")
+# Enterprise look-ups are cached this long (0: never).
+IDENTITY_ENTERPRISE_CACHE_SECONDS = env.int("IDENTITY_ENTERPRISE_CACHE_SECONDS", default=600)
 # --- Integrations: e-licences ---
 # --- Integrations: payments ---
 # --- Integrations: logistics ---
