@@ -708,8 +708,11 @@ def notice_recipient(case: Case):
 
     A window case registered without the applicant's own account is kept under the staff
     member's account: the applicant is served at the window, the staff member gets no notices.
+    Likewise a department system's case kept under the system's service account.
     """
-    if case.origin == Origin.WINDOW and workflow.staff_roles(case.applicant, case):
+    if case.origin in (Origin.WINDOW, Origin.DEPARTMENT_SYSTEM) and workflow.staff_roles(
+        case.applicant, case
+    ):
         return None
     return case.applicant
 
