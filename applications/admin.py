@@ -829,6 +829,7 @@ class CaseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
                     kind=Document.Kind.RESULT,
                     title=case.matter.result_name or gettext("办理结果"),
                     org_code=case.submission.org_code,
+                    case=case,
                 )
             return services.perform(case, name, user, **kwargs)
 

@@ -60,7 +60,15 @@ from django.utils import timezone
 
 from applications import forms_engine, materials, services, workflow
 from applications.admin_filters import due_soon_workdays
-from applications.models import Case, Decision, Document, OnlineSubChannel, Origin, ProcessRecord
+from applications.models import (
+    Case,
+    Decision,
+    Document,
+    OnlineSubChannel,
+    Origin,
+    ProcessRecord,
+    SubmissionMaterial,
+)
 from applications.services import ApplicantData
 from matters import codes
 from matters.demo import pinyin_slug
@@ -1902,9 +1910,16 @@ class Runner:
     def do_supply_correction(self, plan: Plan, step: Step) -> None:
         case = plan.case
         requested = next(s for s in plan.steps if s.name == "request_correction")
-        requirement_id = requested.data.get("requirement")
-        if requirement_id:
-            requirement = next(r for r in plan.matter.materials.all() if r.pk == requirement_id)
+        returned = set(
+            case.submission.materials.filter(status=SubmissionMaterial.Status.CORRECTION).values_list(
+                "requirement_id", flat=True
+            )
+        )
+        if requested.data.get("requirement"):
+            returned.add(requested.data["requirement"])
+        for requirement in plan.matter.materials.all():
+            if requirement.pk not in returned:
+                continue
             for material in case.submission.materials.filter(requirement=requirement):
                 materials.remove_material(material=material, actor=plan.user)
             self.attach(plan, case, requirement, suffix="（补正）")
@@ -1927,6 +1942,7 @@ class Runner:
                 title=plan.matter.result_name,
                 name=f"{plan.matter.result_name[:60]}.pdf",
                 org_code=case.submission.org_code,
+                case=case,
             )
         plan.case = services.complete(
             case=case, actor=self.actor(plan, step.role), opinion=step.data["opinion"], result_document=result

@@ -15,6 +15,7 @@ correction, and only by the applicant.
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -79,14 +80,15 @@ def library(user) -> QuerySet[Document]:
 
 
 def documents_visible_to(user) -> QuerySet[Document]:
-    """Documents ``user`` may open: their store, plus the materials of cases they may see
-    (staff of the handling department, supervisors; ``selectors.cases_visible_to``)."""
+    """Documents ``user`` may open: their store, plus the materials and issued results of cases
+    they may see (staff of the handling department, supervisors; ``selectors.cases_visible_to``)."""
     if not user or not user.is_authenticated or not user.is_active:
         return Document.objects.none()
+    visible_cases = cases_visible_to(user).values("pk")
     used_by_visible_case = SubmissionMaterial.objects.filter(
-        document=OuterRef("pk"), submission__cases__in=cases_visible_to(user).values("pk")
+        document=OuterRef("pk"), submission__cases__in=visible_cases
     )
-    condition = Q(owner=user) | Exists(used_by_visible_case)
+    condition = Q(owner=user) | Exists(used_by_visible_case) | Q(case__in=visible_cases)
     codes = org_codes_of(user)
     if codes:
         condition |= Q(org_code__in=codes)
@@ -131,6 +133,7 @@ def store_document(
     title: str = "",
     org_code: str = "",
     requirement_name: str = "",
+    case: Case | None = None,
 ) -> Document:
     """Keep a checked file in ``owner``'s store under an unguessable name.
 
@@ -139,7 +142,12 @@ def store_document(
     """
     existing = (
         Document.objects.filter(
-            owner=owner, org_code=org_code, kind=kind, sha256=checked.sha256, size=checked.size
+            owner=owner,
+            org_code=org_code,
+            kind=kind,
+            sha256=checked.sha256,
+            size=checked.size,
+            case=case,
         )
         .order_by("-created_at")
         .first()
@@ -158,6 +166,7 @@ def store_document(
         sha256=checked.sha256,
         pages=checked.pages,
         requirement_name=requirement_name[:200],
+        case=case,
     )
     # The storage name comes from models.document_upload_to (a random UUID), not from this name.
     document.file.save(f"upload{checked.extension}", ContentFile(checked.content), save=False)
@@ -170,11 +179,19 @@ def store_document(
 
 
 def keep_result(
-    *, owner, content: bytes, title: str, name: str, kind: str = Document.Kind.RESULT, org_code: str = ""
+    *,
+    owner,
+    content: bytes,
+    title: str,
+    name: str,
+    kind: str = Document.Kind.RESULT,
+    org_code: str = "",
+    case: Case | None = None,
 ) -> Document:
-    """Put an issued result (办理结果, 电子证照, 文书) into the applicant's store, for later reuse."""
+    """Put an issued result (办理结果, 电子证照, 文书) of ``case`` into the applicant's store,
+    for later reuse."""
     checked = uploads.check(content, name=name)
-    return store_document(owner=owner, checked=checked, kind=kind, title=title, org_code=org_code)
+    return store_document(owner=owner, checked=checked, kind=kind, title=title, org_code=org_code, case=case)
 
 
 # --- Changing a submission's materials ---------------------------------------------------
@@ -282,6 +299,34 @@ def reuse_document(
             code="unreadable",
         )
     return _attach(submission, requirement, document)
+
+
+TITLE = re.compile(r"《([^《》]+)》")
+
+
+def return_for_correction(submission: Submission, items: list[str]) -> list[str]:
+    """Mark the materials a correction notice names as needing correction, so the applicant
+    must upload them again; the names marked.
+
+    An item names a material by its title in 《》 (exactly), or, without any 《》, by
+    mentioning the material's name ("营业执照复印件不清晰").
+    """
+    names = set(
+        SubmissionMaterial.objects.filter(submission=submission, status=Status.PROVIDED).values_list(
+            "requirement_name", flat=True
+        )
+    )
+
+    def names_it(name: str, item: str) -> bool:
+        titles = TITLE.findall(item)
+        return name in titles if titles else name in item
+
+    named = sorted(name for name in names if name and any(names_it(name, item) for item in items))
+    if named:
+        SubmissionMaterial.objects.filter(
+            submission=submission, status=Status.PROVIDED, requirement_name__in=named
+        ).update(status=Status.CORRECTION)
+    return named
 
 
 def latest_promise_date(today: datetime.date | None = None) -> datetime.date:

@@ -377,6 +377,16 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     pages = models.PositiveSmallIntegerField(_("页数"), null=True, blank=True)
     requirement_name = models.CharField(_("对应材料"), max_length=200, blank=True)
+    # An issued result or notice: the case it came from, so the handling department and
+    # supervisors may open it like the case's materials.
+    case = models.ForeignKey(
+        "Case",
+        verbose_name=_("出具办件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="issued_files",
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:

@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from applications.models import ApplicantType, Decision, IssuedDocument, ProcessRecord
+from applications.models import ApplicantType, Decision, Document, IssuedDocument, ProcessRecord
 from matters.codes import MatterType
 from portal import workdays
 
@@ -226,8 +226,29 @@ def render_issued(issued_id: int) -> IssuedDocument | None:
         content = render_pdf(issued)
         issued.file.save(f"{issued.kind}.pdf", ContentFile(content), save=False)
         IssuedDocument.objects.filter(pk=issued.pk).update(file=issued.file.name)
+        _keep_in_store(issued, content)
     logger.info("issued document %s rendered (%d bytes)", issued.pk, len(content))
     return issued
+
+
+def _keep_in_store(issued: IssuedDocument, content: bytes) -> None:
+    """Every notice the hall issues also goes into the applicant's 资料库 (kept once)."""
+    from applications import materials, services
+
+    recipient = services.notice_recipient(issued.case)
+    if recipient is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        title = f"{issued.get_kind_display()}（{issued.case.matter.name}）"[:200]
+    materials.keep_result(
+        owner=recipient,
+        content=content,
+        title=title,
+        name=f"{issued.kind}.pdf",
+        kind=Document.Kind.NOTICE,
+        org_code=issued.case.submission.org_code,
+        case=issued.case,
+    )
 
 
 def ensure_rendered(issued: IssuedDocument) -> IssuedDocument:

@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import completeness, selectors, serials, signals, workflow
+from applications import completeness, forms_engine, materials, selectors, serials, signals, workflow
 from applications.models import (
     Case,
     Decision,
@@ -204,7 +204,10 @@ def submit(
     submission = case.submission
     if submission.submitted_at is None:
         submission.submitted_at = at
-        submission.save(update_fields=["submitted_at", "updated_at"])
+        # The answers were checked against the form as it is now: later versions of the
+        # form must not change how this submission is read.
+        submission.form_version = forms_engine.current_version(case.matter)
+        submission.save(update_fields=["submitted_at", "form_version", "updated_at"])
     details = {"pre_review_due_date": case.pre_review_due_date.isoformat()}
     if issued.pending_reconciliation:
         details["serial_pending_reconciliation"] = True
@@ -375,13 +378,17 @@ def request_correction(*, case: Case, actor, items: list[str], opinion: str = ""
         )
     text = (opinion or "").strip() or "；".join(items)
     case.correction_count += 1
+    details: dict = {"items": items}
+    returned = materials.return_for_correction(case.submission, items)
+    if returned:
+        details["materials"] = returned
     _fire(
         case,
         transition,
         actor,
         at=now,
         opinion=text,
-        details={"items": items},
+        details=details,
         issue=IssuedDocument.Kind.CORRECTION_NOTICE,
     )
     return case

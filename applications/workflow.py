@@ -186,7 +186,7 @@ TRANSITIONS: dict[str, Transition] = {
             roles=CLERKS,
             requires_opinion=True,
             clock=Clock.STOP,
-            records=frozenset({"items"}),
+            records=frozenset({"items", "materials"}),
             notice="case_correction_requested",
         ),
         Transition(
@@ -485,6 +485,17 @@ def result_required(transition: Transition, case: Case, decision: str) -> bool:
 RESULT_KINDS = frozenset({Document.Kind.RESULT, Document.Kind.ELICENCE})
 
 
+# Checks other apps add to the input checks (payments: no 办结 of an approved case before its
+# fee is paid). Each is called as ``guard(case, transition, decision=...)`` and raises
+# ``TransitionNotAllowed``; register with ``add_guard`` in an AppConfig.ready().
+GUARDS: list = []
+
+
+def add_guard(guard) -> None:
+    if guard not in GUARDS:
+        GUARDS.append(guard)
+
+
 def check_input(
     transition: Transition,
     case: Case,
@@ -518,6 +529,8 @@ def check_input(
         raise TransitionNotAllowed(
             _("办理结果文件无效：应为出具给本办件申请人的办理结果或电子证照。"), code="result_invalid"
         )
+    for guard in GUARDS:
+        guard(case, transition, decision=decision)
 
 
 # --- The move ---------------------------------------------------------------------------

@@ -237,7 +237,9 @@ def test_rendering_twice_keeps_the_one_file(case_in, settings):
     second = pdf.render_issued(issued.pk)
     assert second.file.name == first.file.name
     private = settings.PRIVATE_MEDIA_ROOT
-    assert len(list(private.rglob("*.pdf"))) == 1
+    # One issued file, and its one copy in the applicant's 资料库.
+    assert len(list((private / "issued").rglob("*.pdf"))) == 1
+    assert len(list((private / "documents").rglob("*.pdf"))) == 1
 
 
 @needs_weasyprint
