@@ -4,6 +4,7 @@ from django.urls import path
 
 from applications.views import apply as apply_views
 from applications.views import documents as document_views
+from applications.views import express as express_views
 from applications.views import inbox as inbox_views
 from applications.views import issued as issued_views
 from applications.views import my_cases as my_cases_views
@@ -33,6 +34,13 @@ urlpatterns: list = [
     path(
         "me/applications/<str:serial>/correction/", my_cases_views.supply_correction, name="supply_correction"
     ),
+    # Express delivery (i4, logistics): ask for a parcel, follow its timeline.
+    path(
+        "me/applications/<str:serial>/express/<slug:direction>/",
+        express_views.request_shipment,
+        name="express",
+    ),
+    path("me/applications/<str:serial>/parcels/<int:pk>/", express_views.parcel, name="parcel"),
     path("progress/", progress_views.progress, name="progress"),
     path("me/notifications/", inbox_views.inbox, name="inbox"),
     path("me/notifications/<int:pk>/", inbox_views.notification, name="notification"),

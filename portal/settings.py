@@ -375,6 +375,18 @@ IDENTITY_ENTERPRISE_CACHE_SECONDS = env.int("IDENTITY_ENTERPRISE_CACHE_SECONDS",
 # --- Integrations: e-licences ---
 # --- Integrations: payments ---
 # --- Integrations: logistics ---
+# The carrier (统一物流): its API (default: the sandbox), our key there (optional), where it
+# calls us back with tracking events, and the polling of parcels on their way.
+LOGISTICS_URL = env.str("LOGISTICS_URL", default="")
+LOGISTICS_KEY_ID = env.str("LOGISTICS_KEY_ID", default="")
+LOGISTICS_SECRET = env.str("LOGISTICS_SECRET", default="")
+LOGISTICS_CALLBACK_URL = env.str("LOGISTICS_CALLBACK_URL", default="")
+LOGISTICS_POLL_INTERVAL = env.float("LOGISTICS_POLL_INTERVAL", default=600.0)
+LOGISTICS_POLL_BATCH = env.int("LOGISTICS_POLL_BATCH", default=200)
+CELERY_BEAT_SCHEDULE["logistics-poll"] = {
+    "task": "integrations.logistics.tasks.logistics_poll",
+    "schedule": LOGISTICS_POLL_INTERVAL,
+}
 # --- Integrations: department systems ---
 
 # Benchmarks mount a minimal comparison view; never in production.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api")),
+    path("integrations/logistics/", include("integrations.logistics.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -8,3 +8,9 @@ class LogisticsConfig(AppConfig):
     name = "integrations.logistics"
     label = "logistics"
     verbose_name = _("统一物流")
+
+    def ready(self):
+        from applications.signals import case_transitioned
+        from integrations.logistics import services
+
+        case_transitioned.connect(services.on_case_transitioned, dispatch_uid="logistics-shipments")
