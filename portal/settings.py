@@ -373,6 +373,16 @@ IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="")
 # Enterprise look-ups are cached this long (0: never).
 IDENTITY_ENTERPRISE_CACHE_SECONDS = env.int("IDENTITY_ENTERPRISE_CACHE_SECONDS", default=600)
 # --- Integrations: e-licences ---
+# 电子证照库 (integrations/elicences): the platform's URL (default: the built-in sandbox), an
+# optional HMAC key for our requests, timeouts of the calls made inside a page, and the purpose
+# (用证事由) stated with every look-up.
+ELICENCES_URL = env.str("ELICENCES_URL", default="") or (
+    f"{SANDBOX_BASE_URL}elicences/" if SANDBOX_ENABLED else ""
+)
+ELICENCES_KEY_ID = env.str("ELICENCES_KEY_ID", default="")
+ELICENCES_SECRET = env.str("ELICENCES_SECRET", default="")
+ELICENCES_TIMEOUT = env.float("ELICENCES_TIMEOUT", default=5.0)
+ELICENCES_PURPOSE = env.str("ELICENCES_PURPOSE", default="网上办事大厅申办材料核验")
 # --- Integrations: payments ---
 # --- Integrations: logistics ---
 # The carrier (统一物流): its API (default: the sandbox), our key there (optional), where it

@@ -16,6 +16,7 @@ urlpatterns = [
     path("guide/", include("matters.guide_urls")),
     path("matters/", include("matters.urls")),
     path("", include("applications.urls")),
+    path("", include("integrations.elicences.urls")),
     path("me/identity/", include("integrations.identity.urls")),
     path("a11y/large-text/", views.toggle_large_text, name="toggle_large_text"),
     path("i18n/", include("django.conf.urls.i18n")),
