@@ -384,6 +384,28 @@ ELICENCES_SECRET = env.str("ELICENCES_SECRET", default="")
 ELICENCES_TIMEOUT = env.float("ELICENCES_TIMEOUT", default=5.0)
 ELICENCES_PURPOSE = env.str("ELICENCES_PURPOSE", default="网上办事大厅申办材料核验")
 # --- Integrations: payments ---
+# The bank (统一网上缴费, docs/payments.md): its merchant API (the sandbox when empty), where it
+# sends its notifications (empty: this site's /payments/notify/), how long an order can be paid.
+PAYMENTS_URL = env.str("PAYMENTS_URL", default="")
+PAYMENTS_MERCHANT_ID = env.str("PAYMENTS_MERCHANT_ID", default="ZWFW-ZS-0001")
+PAYMENTS_NOTIFY_URL = env.str("PAYMENTS_NOTIFY_URL", default="")
+PAYMENTS_ORDER_TTL_HOURS = env.int("PAYMENTS_ORDER_TTL_HOURS", default=72)
+PAYMENTS_READ_TIMEOUT = env.float("PAYMENTS_READ_TIMEOUT", default=10.0)
+# The sandbox bank's copy of the merchant key (seed_demo creates the matching PeerCredential);
+# its notifications go out from a background thread ("thread") or only when told ("none").
+PAYMENTS_SANDBOX_KEY_ID = env.str("PAYMENTS_SANDBOX_KEY_ID", default="payments_sandbox")
+PAYMENTS_SANDBOX_SECRET = env.str(
+    "PAYMENTS_SANDBOX_SECRET", default="" if PRODUCTION else "sandbox-merchant-key-not-secret"
+)
+PAYMENTS_SANDBOX_NOTIFY = env.str("PAYMENTS_SANDBOX_NOTIFY", default="thread")
+CELERY_BEAT_SCHEDULE["payments-expire"] = {
+    "task": "integrations.payments.tasks.expire_orders",
+    "schedule": crontab(minute="*/10"),
+}
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "integrations.payments.tasks.reconcile",
+    "schedule": crontab(hour=6, minute=30),
+}
 # --- Integrations: logistics ---
 # The carrier (统一物流): its API (default: the sandbox), our key there (optional), where it
 # calls us back with tracking events, and the polling of parcels on their way.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api")),
     path("integrations/logistics/", include("integrations.logistics.urls")),
+    path("integrations/payments/", include("integrations.payments.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
