@@ -355,6 +355,21 @@ CELERY_BEAT_SCHEDULE["integrations-prune"] = {
     "schedule": crontab(hour=3, minute=30),
 }
 # --- Integrations: provincial exchange ---
+# The provincial exchange (docs/provincial-exchange.md): pushes process records through the
+# outbox, pulls catalogue changes and cases applied for on the provincial hall.
+PROVINCIAL_EXCHANGE_URL = env.str(
+    "PROVINCIAL_EXCHANGE_URL", default=f"{SANDBOX_BASE_URL}provincial/" if SANDBOX_ENABLED else ""
+)
+PROVINCIAL_EXCHANGE_KEY_ID = env.str("PROVINCIAL_EXCHANGE_KEY_ID", default="")
+PROVINCIAL_EXCHANGE_SECRET = env.str("PROVINCIAL_EXCHANGE_SECRET", default="")
+PROVINCIAL_EXCHANGE_READ_TIMEOUT = env.float("PROVINCIAL_EXCHANGE_READ_TIMEOUT", default=10.0)
+PROVINCIAL_PULL_PAGE_SIZE = env.int("PROVINCIAL_PULL_PAGE_SIZE", default=100)
+# Account that holds the cases applied for on the provincial hall (created on first use).
+PROVINCIAL_CASE_ACCOUNT = env.str("PROVINCIAL_CASE_ACCOUNT", default="provincial-exchange")
+CELERY_BEAT_SCHEDULE["provincial-sync"] = {
+    "task": "integrations.provincial.tasks.provincial_sync",
+    "schedule": env.float("PROVINCIAL_SYNC_INTERVAL", default=300.0),
+}
 # --- Integrations: identity ---
 # Population (人口库) and legal-person (法人库) databases; the sandbox unless IDENTITY_URL is set
 # (empty in production without a URL: checks answer "unavailable").
