@@ -73,3 +73,41 @@ def sandbox_url(live_server, settings, sandbox_quiet):
 @pytest.fixture
 def licence_client(sandbox_url):
     return LicenceClient.from_settings()
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(db):
+    from matters.models import DepartmentMembership
+
+    Role = DepartmentMembership.Role
+    department = factories.DepartmentFactory(name=MARKET[0], uscc=MARKET[1])
+    return {
+        "department": department,
+        "citizen": factories.UserFactory(username="citizen", real_name=PERSON[0]),
+        "other": factories.UserFactory(username="other-citizen", real_name="王五"),
+        "clerk": factories.StaffFactory(username="clerk", department=department),
+        "reviewer": factories.StaffFactory(
+            username="reviewer", department=department, department__role=Role.REVIEWER
+        ),
+        "approver": factories.StaffFactory(
+            username="approver", department=department, department__role=Role.APPROVER
+        ),
+    }
+
+
+@pytest.fixture
+def matter(people):
+    return factories.MatterFactory(department=people["department"], name="食品经营许可")
+
+
+@pytest.fixture
+def build(people, matter, monkeypatch):
+    """Cases driven through the services (the notices' PDFs are applications' business: skipped)."""
+    from applications import tasks
+    from tests.applications.conftest import Builder
+
+    monkeypatch.setattr(tasks.render_issued_document, "delay", lambda issued_id: None)
+    return Builder(matter, people["citizen"], people["clerk"], people["reviewer"], people["approver"])
