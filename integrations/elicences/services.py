@@ -15,7 +15,6 @@
 
 import calendar
 import datetime
-import inspect
 import logging
 from dataclasses import dataclass
 
@@ -67,13 +66,6 @@ def holders_of(submission: Submission) -> list[Holder]:
     if person and submission.applicant_id_number:
         holders.append(Holder(person, submission.applicant_id_number, HolderCodeType.ID_CARD))
     return holders
-
-
-def _keep_result(**kwargs) -> Document:
-    # ``case`` links an issued file to its case where the applications app supports it.
-    if "case" not in inspect.signature(materials.keep_result).parameters:
-        kwargs.pop("case", None)
-    return materials.keep_result(**kwargs)
 
 
 # --- Use as a material ---------------------------------------------------------------------
@@ -164,7 +156,7 @@ def fetch_as_material(
 def _attach_licence(submission, requirement, actor, licence: LicenceSummary, content: bytes):
     title = _("%(type)s（电子证照）") % {"type": licence.type_name or requirement.name}
     try:
-        document = _keep_result(
+        document = materials.keep_result(
             owner=submission.applicant,
             content=content,
             title=title,
@@ -329,7 +321,7 @@ def render_licence(licence_id: int) -> IssuedLicence | None:
         locked = IssuedLicence.objects.select_for_update().get(pk=licence.pk)
         if locked.document_id and _readable(locked.document):
             return locked  # rendered meanwhile by another worker
-        document = _keep_result(
+        document = materials.keep_result(
             owner=case.applicant,
             content=content,
             title=_("%(type)s（电子证照）") % {"type": licence.type_name},

@@ -89,6 +89,11 @@ def test_the_applicant_fetches_the_licence_as_the_material(client, sandbox_url, 
     draft.refresh_from_db()
     assert draft.state == State.SUBMITTED
 
+    # The department's staff see on the case page where the material came from and its trust level.
+    client.force_login(people["clerk"])
+    staff_page = client.get(reverse("admin:applications_case_change", args=[draft.pk])).content.decode()
+    assert "电子证照 · 可信等级A" in staff_page and PERSON[1] in staff_page
+
 
 def test_without_htmx_the_applicant_is_sent_back_to_the_page(client, sandbox_url, people, draft, id_card):
     person_licence()
