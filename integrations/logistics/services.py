@@ -101,6 +101,17 @@ def refusal(case: Case, user, direction: str) -> str:
     return ""
 
 
+# Form fields (applications.forms_engine) whose answer is a postal address, the likeliest first.
+ADDRESS_KEYS = ("post_address", "mailing_address", "contact_address", "address", "residence_address")
+
+
+def _address_text(value) -> str:
+    """An answer as one line: the address field's {"region_name", "detail"} or plain text."""
+    if isinstance(value, dict):
+        return f"{value.get('region_name') or ''}{value.get('detail') or ''}".strip()
+    return value.strip() if isinstance(value, str) else ""
+
+
 def may_request(case: Case, user, direction: str) -> bool:
     return not refusal(case, user, direction)
 
@@ -120,10 +131,10 @@ def initial(case: Case, user, direction: str) -> dict:
             previous.recipient_address if previous.direction == Direction.RESULTS else previous.sender_address
         )
     if not address:
-        for key in ("address", "contact_address", "mailing_address", "residence_address"):
-            value = (submission.form_data or {}).get(key)
-            if isinstance(value, str) and value.strip():
-                address = value.strip()
+        form_data = submission.form_data or {}
+        for key in ADDRESS_KEYS:
+            address = _address_text(form_data.get(key))
+            if address:
                 break
     return {
         "name": submission.contact_name or submission.applicant_name or user.real_name,
