@@ -14,5 +14,6 @@ def schedule_issue(*, case: Case, kind: str, record: ProcessRecord) -> IssuedDoc
     issued = IssuedDocument.objects.create(case=case, kind=kind, record=record)
     from applications.tasks import render_issued_document
 
-    transaction.on_commit(lambda: render_issued_document.delay(issued.pk))
+    # robust: a broker that is down must not turn the committed transition into an error page.
+    transaction.on_commit(lambda: render_issued_document.delay(issued.pk), robust=True)
     return issued

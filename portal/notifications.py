@@ -164,7 +164,8 @@ def notify(*, user: User, template_key: str, context: dict, key: str, link: str 
     if created:
         from portal.tasks import send_notification
 
-        transaction.on_commit(lambda: send_notification.delay(notification.pk))
+        # robust: a broker that is down must not turn the committed change into an error page.
+        transaction.on_commit(lambda: send_notification.delay(notification.pk), robust=True)
     return notification
 
 
