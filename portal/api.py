@@ -168,6 +168,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("applications.api")),
+    path("", include("integrations.payments.api")),
     # Departments' own systems (signed calls, integrations.departments).
     path("department-systems/", include("integrations.departments.api")),
     path("", include(router.urls)),

@@ -13,6 +13,7 @@ from tests.applications.conftest import (  # noqa: F401 - fixtures
     Builder,
     approver,
     clerk,
+    other_citizen,
     rendered_documents,
     reviewer,
 )
