@@ -435,6 +435,10 @@ CELERY_BEAT_SCHEDULE["logistics-poll"] = {
     "schedule": LOGISTICS_POLL_INTERVAL,
 }
 # --- Integrations: department systems ---
+# Where a department's case finds the applicant's own account (integrations.departments.applicants).
+DEPARTMENT_SYSTEMS_IDENTITY_SOURCES = env.list(
+    "DEPARTMENT_SYSTEMS_IDENTITY_SOURCES", default=["integrations.departments.applicants.window_verified"]
+)
 
 # Benchmarks mount a minimal comparison view; never in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False) and not PRODUCTION
