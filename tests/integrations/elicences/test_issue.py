@@ -9,7 +9,7 @@ from applications import materials
 from applications.models import Document, State
 from integrations import delivery
 from integrations.destinations import Envelope
-from integrations.elicences import identifiers, senders
+from integrations.elicences import identifiers, senders, tasks
 from integrations.elicences.client import LicenceClient, Result
 from integrations.elicences.models import IssuedLicence, LicenceDocument, ResultLicenceType, SandboxLicence
 from integrations.models import OutboxMessage
@@ -43,8 +43,15 @@ def test_completion_issues_the_licence_into_the_holders_store(
     assert licence.valid_until.year == timezone.localdate().year + 5
     assert licence.data["事项名称"] == "食品经营许可"
 
+    # The worker's task (eager in the embedded mode, queued with Redis): running it again changes nothing.
+    tasks.render_licence.apply(args=[licence.pk])
+    first = IssuedLicence.objects.get(pk=licence.pk).document_id
+    tasks.render_licence.apply(args=[licence.pk])
+    licence.refresh_from_db()
+    assert licence.document_id == first
     document = licence.document
     assert document is not None and document.kind == Document.Kind.ELICENCE
+    assert document.case_id == case.pk
     assert document in materials.library(people["citizen"])
     assert LicenceDocument.objects.get(document=document).trust_level == "A"
     with document.file.open("rb") as handle:
