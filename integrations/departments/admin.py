@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from integrations.departments import services
@@ -60,7 +61,7 @@ class DepartmentSystemAdmin(DepartmentScopedMixin, admin.ModelAdmin):
         if not keys:
             return "-"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             "<code>{}</code> {}",
             ((key.key_id, _("启用") if key.is_active else _("停用")) for key in keys),
         )
