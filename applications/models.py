@@ -450,6 +450,8 @@ class IssuedDocument(models.Model):
         verbose_name = _("出具文书")
         verbose_name_plural = _("出具文书")
         ordering = ["case", "created_at"]
+        # The sweep of documents whose rendering task was lost (pdf.render_missing).
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(file=""), name="issued_unrendered")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case}"

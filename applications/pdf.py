@@ -251,6 +251,22 @@ def _keep_in_store(issued: IssuedDocument, content: bytes) -> None:
     )
 
 
+def render_missing(*, older_than: datetime.timedelta | None = None, limit: int = 500) -> tuple[int, int]:
+    """Render issued documents whose task was lost (a broker down at commit, a worker killed),
+    so their PDFs and the copies in the applicants' 资料库 exist: (rendered, failed)."""
+    older_than = older_than if older_than is not None else datetime.timedelta(minutes=10)
+    missing = IssuedDocument.objects.filter(file="", created_at__lte=timezone.now() - older_than)
+    rendered = failed = 0
+    for issued_id in missing.order_by("pk").values_list("pk", flat=True)[:limit]:
+        try:
+            render_issued(issued_id)
+            rendered += 1
+        except Exception:
+            failed += 1
+            logger.warning("issued document %s could not be rendered", issued_id, exc_info=True)
+    return rendered, failed
+
+
 def ensure_rendered(issued: IssuedDocument) -> IssuedDocument:
     """The document with its file, rendering it now if the task has not run yet (worker down)."""
     if _has_file(issued):

@@ -24,3 +24,12 @@ def apply_deemed_acceptance() -> dict:
     if accepted or failed:
         logger.info("deemed acceptance: %d accepted, %d failed", accepted, failed)
     return {"accepted": accepted, "failed": failed}
+
+
+@shared_task
+def render_missing_documents() -> dict:
+    """Beat: issued documents whose rendering task was lost are rendered late, once."""
+    from applications import pdf
+
+    rendered, failed = pdf.render_missing()
+    return {"rendered": rendered, "failed": failed}

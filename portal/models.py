@@ -151,7 +151,11 @@ class Notification(models.Model):
         verbose_name = _("站内信")
         verbose_name_plural = _("站内信")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_inbox"),
+            # The resend sweep reads the last day's notifications.
+            models.Index(fields=["created_at"], name="notification_created"),
+        ]
 
     def __str__(self) -> str:
         return self.title

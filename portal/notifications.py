@@ -5,12 +5,14 @@ created on first use. ``notify`` is idempotent by ``key`` (one notification per 
 record), so a retried service or task never sends twice.
 """
 
+import datetime
 import logging
 import string
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -177,6 +179,38 @@ def send(notification_id: int) -> None:
     """
     _send_channel(notification_id, "sms")
     _send_channel(notification_id, "email")
+
+
+def unsent(*, older_than: datetime.timedelta, within: datetime.timedelta):
+    """Notifications whose SMS or e-mail is still due (its task was lost: a broker that was
+    down at commit, a worker killed), created between ``within`` and ``older_than`` ago."""
+    now = timezone.now()
+    due_sms = Q(sms_sent_at__isnull=True) & ~Q(sms_text="") & ~Q(user__mobile="")
+    due_email = Q(email_sent_at__isnull=True, send_email=True) & ~Q(user__email="")
+    return Notification.objects.filter(
+        due_sms | due_email, created_at__lte=now - older_than, created_at__gte=now - within
+    )
+
+
+def resend_unsent(
+    *, older_than: datetime.timedelta | None = None, within: datetime.timedelta | None = None
+) -> tuple[int, int]:
+    """Send what is still due (safe to run twice, or beside the tasks): (sent, failed).
+
+    Messages older than ``within`` (default a day) are left alone: a notice that arrives days
+    late would confuse more than it helps; it stays in the inbox.
+    """
+    older_than = older_than if older_than is not None else datetime.timedelta(minutes=10)
+    within = within if within is not None else datetime.timedelta(days=1)
+    sent = failed = 0
+    for notification_id in unsent(older_than=older_than, within=within).values_list("pk", flat=True)[:1000]:
+        try:
+            send(notification_id)
+            sent += 1
+        except Exception:
+            failed += 1
+            logger.warning("notification %s could not be sent", notification_id, exc_info=True)
+    return sent, failed
 
 
 def _send_channel(notification_id: int, channel: str) -> None:

@@ -147,6 +147,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {
+    # Tasks lost while the broker was down: SMS/e-mail and PDFs go out late, once.
+    "portal-resend-unsent-notifications": {
+        "task": "portal.tasks.resend_unsent_notifications",
+        "schedule": crontab(minute="*/10"),
+    },
+    "applications-render-missing-documents": {
+        "task": "applications.tasks.render_missing_documents",
+        "schedule": crontab(minute="*/10"),
+    },
     # Art. 32: pre-review periods that ran out without a correction notice (safe to repeat).
     "applications-deemed-acceptance": {
         "task": "applications.tasks.apply_deemed_acceptance",
