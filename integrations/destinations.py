@@ -55,7 +55,7 @@ class Destination:
 KNOWN_PEERS: dict[str, str] = {
     "provincial": _("省网上办事大厅"),
     "identity": _("人口库/法人库"),
-    "licences": _("电子证照库"),
+    "elicences": _("电子证照库"),
     "payments": _("统一网上缴费"),
     "logistics": _("统一物流"),
     "departments": _("部门已有网办"),

@@ -64,7 +64,7 @@ def test_last_success_and_last_failure_come_from_the_request_log():
 
 def test_every_peer_of_the_hall_has_a_line_before_its_first_message():
     peers = {item.peer for item in health.peer_health()}
-    assert {"provincial", "identity", "licences", "payments", "logistics", "departments"} <= peers
+    assert {"provincial", "identity", "elicences", "payments", "logistics", "departments"} <= peers
 
 
 def test_the_health_figures_cost_a_fixed_number_of_queries(recorder, django_assert_max_num_queries):
