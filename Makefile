@@ -33,6 +33,7 @@ bench: install
 	$(PY) tests/bench/run.py $(BENCH_ARGS)
 	$(PY) tests/bench/bench_case_queue.py $(BENCH_ARGS)
 	$(PY) tests/bench/bench_applications.py --keep-db $(BENCH_ARGS)
+	$(PY) tests/bench/bench_outbox.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -57,7 +57,7 @@ def drain_all(destination: str = "provincial", *, rounds: int = 20000) -> int:
     before the outbox writes the outcome (PostgreSQL needs no such care)."""
     sent = 0
     for _ in range(rounds):
-        result = delivery.drain(destination=destination, limit=50)
+        result = delivery.drain(destination=destination, limit=1000)
         sent += result.sent
         if connection.vendor == "sqlite":
             framework.wait_quiet(timeout=30)
