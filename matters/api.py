@@ -11,8 +11,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
-from matters import codes, search, selectors
+from matters import cache, codes, search, selectors
 from matters.filters import MatterFilter
 from matters.models import Department, MaterialRequirement, Matter, MatterRelation, MatterStep, Tag, Theme
 from portal.api_support import (
@@ -287,6 +288,19 @@ class MatterViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         # The catalogue page's stable order; a search re-ranks best first.
         return selectors.catalogue_matters()
+
+    def list(self, request, *args, **kwargs):
+        """Like the catalogue page, a list is kept per query string until the catalogue
+        changes (matters.cache): the mobile app's and WeChat's lists cost one cache read."""
+        params = cache.query_params(request.GET)
+        if params is None:  # an odd, very long query string: not worth a cache entry
+            return super().list(request, *args, **kwargs)
+        # Its links are absolute: they vary with the host and scheme asked.
+        key = cache.fragment_key("api-matters", request.scheme, request.get_host(), params)
+        data = cache.fragment(
+            key, lambda: dict(super(MatterViewSet, self).list(request, *args, **kwargs).data)
+        )
+        return Response(data)
 
     def get_serializer_class(self):
         return MatterDetailSerializer if self.action == "retrieve" else MatterSummarySerializer

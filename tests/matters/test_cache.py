@@ -337,3 +337,33 @@ def test_an_edit_in_another_process_reaches_this_copy_within_a_second(visitor, m
     assert "<h1>食品经营许可证核发</h1>" in page(visitor, matter.get_absolute_url())
     cache._local.read_at -= cache.LOCAL_SECONDS
     assert "<h1>食品经营许可证新办</h1>" in page(visitor, matter.get_absolute_url())
+
+
+# --- the catalogue API ----------------------------------------------------------------------
+
+
+def test_an_api_list_asked_before_is_served_without_a_query_and_follows_edits(visitor, editor_client, matter):
+    url = "/api/v1/matters/"
+    first = visitor.get(url, {"search": "食品经营"}).json()
+    assert first["results"][0]["name"] == matter.name
+    assert queries_of(visitor, url, search="食品经营") == 0
+
+    response = editor_client.post(
+        reverse("admin:matters_matter_change", args=[matter.pk]),
+        matter_form_data(matter, name="食品经营许可证新办"),
+    )
+
+    assert response.status_code == 302
+    assert visitor.get(url, {"search": "食品经营"}).json()["results"][0]["name"] == "食品经营许可证新办"
+
+
+def test_an_api_list_keeps_the_host_it_was_asked_on(visitor, matter):
+    mine = visitor.get("/api/v1/matters/", HTTP_HOST="127.0.0.1").json()["results"][0]["url"]
+    theirs = visitor.get("/api/v1/matters/", HTTP_HOST="localhost").json()["results"][0]["url"]
+    assert mine.startswith("http://127.0.0.1/") and theirs.startswith("http://localhost/")
+
+
+def test_a_bad_filter_of_the_api_is_answered_400_every_time(visitor, matter):
+    for _attempt in range(2):
+        response = visitor.get("/api/v1/matters/", {"online_depth": "9"})
+        assert response.status_code == 400
