@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matters.codes import HandlingForm
 from matters.models import Department, MaterialRequirement, Matter
+from portal.append_only import AppendOnlyError, AppendOnlyModel
 from portal.validators import mask_id_number, mask_mobile, validate_mobile
 
 
@@ -229,25 +230,11 @@ class Case(models.Model):
 CLOSED_STATES = frozenset({State.COMPLETED, State.DELIVERED, State.REJECTED, State.WITHDRAWN})
 
 
-class ProcessRecordIsAppendOnly(Exception):
+class ProcessRecordIsAppendOnly(AppendOnlyError):
     """A process record (办事过程信息) was about to be changed or deleted: the history is append-only."""
 
 
-class ProcessRecordQuerySet(models.QuerySet):
-    """Refuses bulk updates and deletes: records are only ever appended."""
-
-    def update(self, **kwargs):
-        raise ProcessRecordIsAppendOnly("process records cannot be updated")
-
-    def delete(self):
-        raise ProcessRecordIsAppendOnly("process records cannot be deleted")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        # Refused before Django opens its transaction, so the caller's transaction stays usable.
-        raise ProcessRecordIsAppendOnly("process records cannot be updated")
-
-
-class ProcessRecord(models.Model):
+class ProcessRecord(AppendOnlyModel):
     """办事过程信息: one step of a case, appended by every transition and never changed.
 
     Append-only through the ORM: ``save()`` only inserts, ``delete()`` and the queryset's
@@ -281,7 +268,7 @@ class ProcessRecord(models.Model):
     created_at = models.DateTimeField(_("办理时间"), db_index=True)
     step_seconds = models.PositiveIntegerField(_("本环节用时（秒）"), default=0)
 
-    objects = ProcessRecordQuerySet.as_manager()
+    append_only_error = ProcessRecordIsAppendOnly
 
     class Meta:
         verbose_name = _("办理过程")
@@ -295,18 +282,6 @@ class ProcessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} #{self.sequence} {self.action_label}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ProcessRecordIsAppendOnly("process records cannot be changed once written")
-        # Never an UPDATE, even with an explicit primary key: a clash fails instead of overwriting.
-        kwargs["force_insert"] = True
-        kwargs.pop("force_update", None)
-        kwargs.pop("update_fields", None)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ProcessRecordIsAppendOnly("process records cannot be deleted")
 
     @property
     def key(self) -> str:

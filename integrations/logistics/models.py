@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyError, AppendOnlyModel
 from portal.validators import mask_mobile, normalize_mobile
 
 
@@ -121,19 +122,11 @@ def _mask_any(phone: str) -> str:
     return mask_mobile(number) if number.isdigit() and len(number) == 11 else phone
 
 
-class TrackingEventIsAppendOnly(Exception):
+class TrackingEventIsAppendOnly(AppendOnlyError):
     """A tracking event was about to be changed or deleted."""
 
 
-class TrackingEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TrackingEventIsAppendOnly("tracking events cannot be updated")
-
-    def delete(self):
-        raise TrackingEventIsAppendOnly("tracking events cannot be deleted")
-
-
-class TrackingEvent(models.Model):
+class TrackingEvent(AppendOnlyModel):
     """物流轨迹: one event of the carrier, appended once per carrier event id, never changed."""
 
     class Source(models.TextChoices):
@@ -150,7 +143,7 @@ class TrackingEvent(models.Model):
     received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
 
-    objects = TrackingEventQuerySet.as_manager()
+    append_only_error = TrackingEventIsAppendOnly
 
     class Meta:
         verbose_name = _("物流轨迹")
@@ -160,17 +153,6 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment} {self.get_status_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TrackingEventIsAppendOnly("tracking events cannot be changed once written")
-        kwargs["force_insert"] = True
-        kwargs.pop("force_update", None)
-        kwargs.pop("update_fields", None)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TrackingEventIsAppendOnly("tracking events cannot be deleted")
 
 
 # --- The carrier's sandbox ------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.append_only import AppendOnlyError, AppendOnlyModel
+
 
 def yuan(fen: int | None) -> str:
     """``1234`` → ``"12.34"`` (display only; computing stays in fen)."""
@@ -129,19 +131,11 @@ class PaymentOrder(models.Model):
         return self.state in self.PAYABLE and self.expires_at > timezone.now()
 
 
-class PaymentEventIsAppendOnly(Exception):
+class PaymentEventIsAppendOnly(AppendOnlyError):
     """A payment event was about to be changed or deleted: the history is append-only."""
 
 
-class PaymentEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PaymentEventIsAppendOnly("payment events cannot be updated")
-
-    def delete(self):
-        raise PaymentEventIsAppendOnly("payment events cannot be deleted")
-
-
-class PaymentEvent(models.Model):
+class PaymentEvent(AppendOnlyModel):
     """One step in an order's life (生成、去支付、已缴费、过期、退款…), never changed."""
 
     class Source(models.TextChoices):
@@ -167,23 +161,16 @@ class PaymentEvent(models.Model):
     data = models.JSONField(_("数据"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
-    objects = PaymentEventQuerySet.as_manager()
+    append_only_error = PaymentEventIsAppendOnly
 
     class Meta:
         verbose_name = _("缴费记录")
         verbose_name_plural = _("缴费记录")
         ordering = ["created_at", "pk"]
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PaymentEventIsAppendOnly("payment events cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PaymentEventIsAppendOnly("payment events cannot be deleted")
 
 
 class Refund(models.Model):

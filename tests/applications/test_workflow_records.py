@@ -180,3 +180,17 @@ def test_firing_the_same_transition_twice_is_refused_the_second_time(build, cler
     assert refused.value.code == "invalid_state"
     assert ProcessRecord.objects.filter(case=case, action="accept").count() == 1
     assert OutboxMessage.objects.filter(payload__action="accept").count() == 1
+
+
+def test_payment_and_tracking_histories_share_the_same_guard():
+    from integrations.logistics.models import TrackingEvent, TrackingEventIsAppendOnly
+    from integrations.payments.models import PaymentEvent, PaymentEventIsAppendOnly
+
+    guarded = ((TrackingEvent, TrackingEventIsAppendOnly), (PaymentEvent, PaymentEventIsAppendOnly))
+    for model, error in guarded:
+        with pytest.raises(error):
+            model.objects.all().update(pk=1)
+        with pytest.raises(error):
+            model.objects.all().delete()
+        with pytest.raises(error):
+            model(pk=1).delete()
