@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -150,6 +150,17 @@ class Outcome:
     error: str = ""
 
 
+def relax_commit(using: str | None = None) -> None:
+    """Inside ``transaction.atomic()``: its commit does not wait for the WAL to reach the disk
+    (PostgreSQL's asynchronous commit; elsewhere nothing). Only for writes whose loss in a
+    database crash costs at most one more, idempotent delivery: an outcome, a log row, a
+    mapping's bookkeeping. Saves an fsync per message."""
+    connection = transaction.get_connection(using)
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def send(message: OutboxMessage) -> Outcome:
     """Call the sender of a claimed message and record the outcome (if the claim still holds)."""
     destination = destinations.get(message.destination)
@@ -167,9 +178,10 @@ def send(message: OutboxMessage) -> Outcome:
     retry_after = None
     marker = requestlog.current_message.set(message.pk)
     try:
-        if destination is None:
-            raise PeerUnavailable(f"no sender registered for {message.destination!r}")
-        destination.sender(envelope)
+        with requestlog.collect() as log_rows:
+            if destination is None:
+                raise PeerUnavailable(f"no sender registered for {message.destination!r}")
+            destination.sender(envelope)
     except PeerRejected as exc:
         outcome = Outcome(State.DEAD, f"rejected: {exc}")
     except PeerUnavailable as exc:
@@ -196,9 +208,17 @@ def send(message: OutboxMessage) -> Outcome:
         outcome.state = State.DEAD
     if outcome.state != State.SENT:
         changes.update(state=outcome.state, last_error=outcome.error[:4000])
-    updated = OutboxMessage.objects.filter(
+    still_claimed = OutboxMessage.objects.filter(
         pk=message.pk, state=State.SENDING, claim_token=message.claim_token
-    ).update(**changes)
+    )
+    try:
+        with transaction.atomic():
+            relax_commit()
+            updated = still_claimed.update(**changes)
+            requestlog.save(log_rows)
+    except DatabaseError:  # the log must never cost the outcome
+        logger.exception("could not write the request log of outbox message %s", message.pk)
+        updated = still_claimed.update(**changes)
     if not updated:
         logger.warning("outbox message %s was taken over while being sent; outcome not recorded", message.pk)
     elif outcome.state == State.DEAD:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from integrations import delivery
 from integrations.provincial.models import ExchangeRecord, RecordSet
 
 # --- code tables -----------------------------------------------------------------------
@@ -302,6 +303,9 @@ def _original_serial(p: dict) -> str:
 @transaction.atomic
 def records_for(payload: dict, message_key: str) -> list[Row]:
     """The rows one process record creates or changes, versioned (see the module docstring)."""
+    # Bookkeeping that a database crash may lose only together with the delivery's outcome
+    # (the WAL is written in order): the message is sent again and gets the same versions.
+    delivery.relax_commit()
     p = payload
     action = p.get("action", "")
     serial = p["serial"]
