@@ -225,6 +225,11 @@ def records(request):
                     m=Max("version")
                 )["m"]
                 if current is not None and version <= current:
+                    # The same key may have been stored meanwhile by its first, slow copy (this
+                    # request is the client's retry): that is a replay, not a stale version.
+                    stored = SandboxExchangeMessage.objects.filter(idempotency_key=key).first()
+                    if stored:
+                        return _replay(stored, body)
                     return framework.error(
                         409, "stale_version", f"{table} 已有版本 {current}，重报须 VERSION 加 1"
                     )

@@ -24,16 +24,24 @@ def _no_background_delivery(settings):
 
 @pytest.fixture
 def destination():
-    """Register test destinations for the duration of a test: ``destination(name, sender)``."""
-    registered = []
+    """Register test destinations for the duration of a test: ``destination(name, sender)``.
+
+    A name that a peer registered (``provincial``…) gets its real sender back afterwards.
+    """
+    replaced = {}
 
     def register(name, sender, **kwargs):
-        registered.append(name)
+        replaced.setdefault(name, destinations.get(name))
         return destinations.register_destination(name, sender, **kwargs)
 
     yield register
-    for name in registered:
-        destinations.unregister_destination(name)
+    for name, previous in replaced.items():
+        if previous is None:
+            destinations.unregister_destination(name)
+        else:
+            destinations.register_destination(
+                name, previous.sender, label=previous.label, enabled=previous.enabled
+            )
 
 
 class Recorder:

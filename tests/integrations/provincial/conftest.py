@@ -1,6 +1,8 @@
 """Fixtures of the provincial exchange tests: the sandbox on a live server, cases built
 through the services, and a drain loop that also works on SQLite's shared test connection."""
 
+import time
+
 import pytest
 from django.db import connection
 
@@ -51,12 +53,13 @@ def submitted(citizen, matter):
     return make
 
 
-def drain_all(destination: str = "provincial", *, rounds: int = 20000) -> int:
+def drain_all(destination: str = "provincial", *, seconds: float = 120) -> int:
     """Drain until nothing is left to send. On SQLite the live server shares the test's
     connection, so after a timed-out request we wait for the sandbox to finish its work
     before the outbox writes the outcome (PostgreSQL needs no such care)."""
     sent = 0
-    for _ in range(rounds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         result = delivery.drain(destination=destination, limit=1000)
         sent += result.sent
         if connection.vendor == "sqlite":
@@ -69,7 +72,11 @@ def drain_all(destination: str = "provincial", *, rounds: int = 20000) -> int:
             )
             if not unsent.exists():
                 return sent
-    raise AssertionError("the outbox did not drain")
+    from integrations.models import OutboxMessage
+
+    left = OutboxMessage.objects.filter(destination=destination).exclude(state=OutboxMessage.State.SENT)
+    states = sorted(left.values_list("state", "last_error")[:5])
+    raise AssertionError(f"the outbox did not drain: {left.count()} unsent, e.g. {states}")
 
 
 @pytest.fixture
