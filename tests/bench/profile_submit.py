@@ -1,0 +1,109 @@
+#!/usr/bin/env python
+"""Where the time of one API submission goes (issue 3's submission throughput).
+
+Runs N submissions of bench_applications.py's request (a form and a 200 KB PDF) in process,
+through the Django test client, against the bench database that ``make bench`` built, and
+prints the time and queries per submission, the most expensive query shapes and the
+project's functions by cumulative time. Run ``make bench`` (or bench_applications.py) once
+first: it creates the bench matters and the API applicants.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \\
+        .venv/bin/python tests/bench/profile_submit.py [--count 20]
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=20)
+    args = parser.parse_args()
+    os.environ.update(
+        {
+            "DATABASE_URL": os.environ.get(
+                "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench"
+            ),
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "PRIVATE_MEDIA_ROOT": tempfile.mkdtemp(prefix="profile-submit-"),
+            "API_THROTTLE_USER": "1000000/min",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from matters.models import Matter
+    from tests.bench import bench_applications as bench
+
+    token = Token.objects.filter(user__username__startswith="bench-api-applicant-").first()
+    matter = Matter.objects.filter(basic_code__startswith=bench.MATTER_PREFIX).first()
+    if token is None or matter is None:
+        raise SystemExit("no bench data: run tests/bench/bench_applications.py once")
+    head, tail = bench.multipart_parts(
+        {"code": matter.implementation_code, "requirement": matter.materials.order_by("pk")[0].pk},
+        bench.bench_pdf(),
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    base = int(time.time() * 1000) * 1000
+
+    def submit(number: int) -> None:
+        response = client.generic(
+            "POST",
+            bench.SUBMIT_PATH,
+            head + b"%016d" % number + tail,
+            content_type=f"multipart/form-data; boundary={bench.BOUNDARY}",
+            HTTP_AUTHORIZATION=f"Token {token.key}",
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    for number in range(3):  # warm-up
+        submit(base + number)
+    profile = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        profile.enable()
+        for number in range(3, 3 + args.count):
+            submit(base + number)
+        profile.disable()
+        elapsed = time.perf_counter() - started
+    print(f"{elapsed / args.count * 1000:.0f} ms and {len(queries) / args.count:.0f} queries per submission")
+    count: Counter = Counter()
+    spent: Counter = Counter()
+    for query in queries.captured_queries:
+        shape = query["sql"][:90]
+        count[shape] += 1
+        spent[shape] += float(query["time"])
+    for shape, seconds in spent.most_common(15):
+        print(f"{seconds / args.count * 1000:6.2f} ms  {count[shape] / args.count:4.1f}×  {shape}")
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(
+        r"work/main/(applications|integrations|portal|matters)|/(applications|integrations|portal|matters)/",
+        40,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
