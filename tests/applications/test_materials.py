@@ -83,11 +83,19 @@ def test_the_stored_file_name_is_unguessable(case, citizen, licence):
 
 
 def test_the_same_file_uploaded_twice_is_kept_once(case, citizen, licence, floor_plan):
+    # The same bytes (a PDF made twice can differ: PIL writes the time of creation).
+    content = pdf_file().read()
     first = materials.attach_upload(
-        submission=case.submission, requirement=licence, file=pdf_file(), actor=citizen
+        submission=case.submission,
+        requirement=licence,
+        file=SimpleUploadedFile("材料.pdf", content, content_type="application/pdf"),
+        actor=citizen,
     )
     second = materials.attach_upload(
-        submission=case.submission, requirement=floor_plan, file=pdf_file(), actor=citizen
+        submission=case.submission,
+        requirement=floor_plan,
+        file=SimpleUploadedFile("材料.pdf", content, content_type="application/pdf"),
+        actor=citizen,
     )
 
     assert first.document == second.document
