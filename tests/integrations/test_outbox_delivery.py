@@ -140,3 +140,35 @@ def test_an_outcome_is_not_recorded_by_a_worker_whose_claim_was_taken_over(db, d
     delivery.send(claimed)
     message.refresh_from_db()
     assert (message.state, message.attempts) == (State.PENDING, 0)
+
+
+def test_the_request_log_of_a_delivery_is_written_with_its_outcome(db, destination, peer_server):
+    from integrations.http import PeerClient
+    from integrations.models import PeerRequestLog
+
+    client = PeerClient(peer="peer", base_url=peer_server.url)
+    destination("peer", lambda envelope: client.post("records/", json={}, idempotency_key=envelope.key))
+    message = enqueue()
+
+    delivery.drain()
+
+    message.refresh_from_db()
+    assert message.state == State.SENT
+    (row,) = PeerRequestLog.objects.filter(peer="peer")
+    assert row.outbox_message_id == message.pk and row.ok
+
+
+def test_a_log_that_cannot_be_written_does_not_cost_the_outcome(db, recorder, monkeypatch):
+    from django.db import DatabaseError
+
+    from integrations import requestlog
+
+    def broken(rows):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(requestlog, "save", broken)
+    message = enqueue()
+
+    assert delivery.drain().sent == 1
+    message.refresh_from_db()
+    assert message.state == State.SENT
