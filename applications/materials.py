@@ -201,12 +201,21 @@ def _locked_submission(submission: Submission) -> Submission:
     return Submission.objects.select_for_update().get(pk=submission.pk)
 
 
-def _require_editable(submission: Submission, actor) -> None:
+def _require_applicant(submission: Submission, actor) -> None:
     if not actor or not actor.is_authenticated or actor.pk != submission.applicant_id:
         raise MaterialError(_("只能修改本人申请的材料。"), code="forbidden")
-    states = set(Case.objects.filter(submission=submission).values_list("state", flat=True))
+
+
+def _require_editable(submission: Submission, actor, requirement: MaterialRequirement | None = None) -> None:
+    """Only the applicant, only while every case is a draft or waits for a correction, and
+    (given a requirement) only a material of one of the submission's matters: one query."""
+    _require_applicant(submission, actor)
+    cases = list(Case.objects.filter(submission=submission).values_list("state", "matter_id"))
+    states = {state for state, _matter in cases}
     if not states or not states <= EDITABLE_STATES:
         raise MaterialError(_("申请已提交，当前不能修改材料。"), code="invalid_state")
+    if requirement is not None and requirement.matter_id not in {matter for _state, matter in cases}:
+        raise MaterialError(_("该材料不属于本次申请的事项。"), code="wrong_requirement")
 
 
 def may_edit(submission: Submission, actor) -> bool:
@@ -218,16 +227,27 @@ def may_edit(submission: Submission, actor) -> bool:
     return True
 
 
-def _require_requirement(submission: Submission, requirement: MaterialRequirement) -> None:
-    if not Case.objects.filter(submission=submission, matter_id=requirement.matter_id).exists():
-        raise MaterialError(_("该材料不属于本次申请的事项。"), code="wrong_requirement")
+@dataclass(frozen=True)
+class _Given:
+    """What a submission holds for one requirement, read once under the submission's lock."""
+
+    provided: tuple[int, ...]  # document ids of the files
+    promised: bool
+    for_correction: bool
+
+    @classmethod
+    def read(cls, submission: Submission, requirement: MaterialRequirement) -> "_Given":
+        rows = SubmissionMaterial.objects.filter(submission=submission, requirement=requirement)
+        statuses = list(rows.values_list("status", "document_id"))
+        return cls(
+            provided=tuple(document for status, document in statuses if status == Status.PROVIDED),
+            promised=any(status == Status.PROMISED for status, _document in statuses),
+            for_correction=any(status == Status.CORRECTION for status, _document in statuses),
+        )
 
 
-def _require_room(submission: Submission, requirement: MaterialRequirement) -> None:
-    provided = SubmissionMaterial.objects.filter(
-        submission=submission, requirement=requirement, status=Status.PROVIDED
-    ).count()
-    if provided >= max_files_per_requirement():
+def _require_room(requirement: MaterialRequirement, given: _Given) -> None:
+    if len(given.provided) >= max_files_per_requirement():
         raise MaterialError(
             _("《%(name)s》最多上传 %(count)d 个文件。")
             % {"name": requirement.name, "count": max_files_per_requirement()},
@@ -236,15 +256,15 @@ def _require_room(submission: Submission, requirement: MaterialRequirement) -> N
 
 
 def _attach(
-    submission: Submission, requirement: MaterialRequirement, document: Document
+    submission: Submission, requirement: MaterialRequirement, document: Document, given: _Given
 ) -> SubmissionMaterial:
     rows = SubmissionMaterial.objects.filter(submission=submission, requirement=requirement)
-    same = rows.filter(document=document, status=Status.PROVIDED).first()
-    if same is not None:
-        return same
-    _require_room(submission, requirement)
+    if document.pk in given.provided:
+        return rows.filter(document=document, status=Status.PROVIDED).first()
+    _require_room(requirement, given)
     # A file fulfils a promise (容缺后补) and replaces what was sent back for correction.
-    rows.filter(status__in=(Status.PROMISED, Status.CORRECTION)).delete()
+    if given.promised or given.for_correction:
+        rows.filter(status__in=(Status.PROMISED, Status.CORRECTION)).delete()
     material = SubmissionMaterial.objects.create(
         submission=submission,
         requirement=requirement,
@@ -252,7 +272,8 @@ def _attach(
         document=document,
         status=Status.PROVIDED,
     )
-    _sync_promise_date(submission)
+    if given.promised:
+        _sync_promise_date(submission)
     return material
 
 
@@ -261,20 +282,20 @@ def attach_upload(
     *, submission: Submission, requirement: MaterialRequirement, file, actor, name: str | None = None
 ) -> SubmissionMaterial:
     """Upload a file for a requirement: checked by content, kept in the store, attached."""
-    _require_editable(submission, actor)
-    _require_requirement(submission, requirement)
+    _require_applicant(submission, actor)
     checked = uploads.check(file, name=name)  # before the lock: reading 10 MB takes a while
     submission = _locked_submission(submission)
-    _require_editable(submission, actor)
-    _require_room(submission, requirement)  # before the file is written, not after
+    _require_editable(submission, actor, requirement)
+    given = _Given.read(submission, requirement)
+    _require_room(requirement, given)  # before the file is written, not after
     document = store_document(
-        owner=submission.applicant,
+        owner=actor,  # the applicant (checked above)
         checked=checked,
         title=requirement.name,
         org_code=submission.org_code,
         requirement_name=requirement.name,
     )
-    return _attach(submission, requirement, document)
+    return _attach(submission, requirement, document, given)
 
 
 @transaction.atomic
@@ -283,8 +304,7 @@ def reuse_document(
 ) -> SubmissionMaterial:
     """历史材料加载: attach a document from the store instead of uploading it again."""
     submission = _locked_submission(submission)
-    _require_editable(submission, actor)
-    _require_requirement(submission, requirement)
+    _require_editable(submission, actor, requirement)
     if not may_reuse(actor, submission, document):
         raise MaterialError(_("只能使用本人或本单位资料库中的材料。"), code="not_your_document")
     if document.content_type not in uploads.allowed_types():
@@ -298,7 +318,7 @@ def reuse_document(
             _("资料“%(name)s”的文件已无法读取，请重新上传。") % {"name": document.original_name},
             code="unreadable",
         )
-    return _attach(submission, requirement, document)
+    return _attach(submission, requirement, document, _Given.read(submission, requirement))
 
 
 TITLE = re.compile(r"《([^《》]+)》")
@@ -344,8 +364,7 @@ def promise_material(
 ) -> SubmissionMaterial:
     """容缺受理: the applicant's written promise to supply a non-key material by a date."""
     submission = _locked_submission(submission)
-    _require_editable(submission, actor)
-    _require_requirement(submission, requirement)
+    _require_editable(submission, actor, requirement)
     if not requirement.matter.allows_deficiency_acceptance:
         raise MaterialError(
             _("该事项不支持容缺受理，请上传《%(name)s》。") % {"name": requirement.name}, "no_deficiency"

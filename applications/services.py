@@ -77,13 +77,26 @@ class ApplicantData:
         return "2" if self.org_code else "1"
 
 
+# Read again with the lock: they change while a case is handled.
+_LOCKED_WITH = ("submission", "current_record")
+# Taken from the caller's instance when it holds them: rows a transition never changes, and
+# wide ones (joining the matter's guide columns cost more than the rest of a submission's reads).
+_REUSED = ("matter", "department", "applicant")
+
+
 def _lock(case: Case) -> Case:
     """The case row, locked until the end of the transaction, with what the rules read."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("matter", "matter__region", "department", "submission", "current_record", "applicant")
-        .get(pk=case.pk)
-    )
+    locked = Case.objects.select_for_update(of=("self",)).select_related(*_LOCKED_WITH).get(pk=case.pk)
+    for name in _REUSED:
+        field = Case._meta.get_field(name)
+        held = field.get_cached_value(case, default=None)
+        if held is not None and held.pk == getattr(locked, field.attname):
+            field.set_cached_value(locked, held)
+    if not Case.matter.is_cached(locked):
+        locked.matter = Matter.objects.select_related("region", "department").get(pk=locked.matter_id)
+    if not Case.department.is_cached(locked) and locked.matter.department_id == locked.department_id:
+        locked.department = locked.matter.department
+    return locked
 
 
 def _local_date(at: datetime.datetime) -> datetime.date:

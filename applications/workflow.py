@@ -558,7 +558,12 @@ def move(
     if reason_code:
         details["reason"] = transition.reason_label(reason_code)
     previous = case.current_record
-    last_sequence = ProcessRecord.objects.filter(case=case).aggregate(m=Max("sequence"))["m"] or 0
+    if previous is not None:  # only move() appends records, and it always moves the pointer
+        last_sequence = previous.sequence
+    elif case.state == State.DRAFT:  # a draft has no record yet
+        last_sequence = 0
+    else:
+        last_sequence = ProcessRecord.objects.filter(case=case).aggregate(m=Max("sequence"))["m"] or 0
     started = previous.created_at if previous else case.created_at
     as_staff = acting_as(case, transition, user) == Actor.STAFF
     record = ProcessRecord.objects.create(

@@ -31,6 +31,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--count", type=int, default=20)
+    parser.add_argument(
+        "--no-profile", action="store_true", help="time only (cProfile roughly doubles the time)"
+    )
+    parser.add_argument(
+        "--queries", action="store_true", help="list every query of the first submission measured"
+    )
     args = parser.parse_args()
     os.environ.update(
         {
@@ -84,11 +90,16 @@ def main() -> int:
     profile = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        profile.enable()
+        if not args.no_profile:
+            profile.enable()
         for number in range(3, 3 + args.count):
             submit(base + number)
         profile.disable()
         elapsed = time.perf_counter() - started
+    if args.queries:
+        per_submission = len(queries) // args.count
+        for query in queries.captured_queries[:per_submission]:
+            print(f"{float(query['time']) * 1000:6.2f} ms  {query['sql'][:160]}")
     print(f"{elapsed / args.count * 1000:.0f} ms and {len(queries) / args.count:.0f} queries per submission")
     count: Counter = Counter()
     spent: Counter = Counter()
@@ -98,6 +109,8 @@ def main() -> int:
         spent[shape] += float(query["time"])
     for shape, seconds in spent.most_common(15):
         print(f"{seconds / args.count * 1000:6.2f} ms  {count[shape] / args.count:4.1f}×  {shape}")
+    if args.no_profile:
+        return 0
     pstats.Stats(profile).sort_stats("cumulative").print_stats(
         r"work/main/(applications|integrations|portal|matters)|/(applications|integrations|portal|matters)/",
         40,
