@@ -78,6 +78,7 @@ from applications.views import progress as progress_page
 from applications.views.my_cases import clock as clock_text
 from applications.views.my_cases import timeline_rows
 from applications.workflow import TransitionNotAllowed
+from matters import selectors as matter_selectors
 from matters.codes import HandlingForm
 from matters.models import Department, MaterialRequirement, Matter
 from portal.api_support import ERROR_RESPONSE, CodeLabelField, error_response
@@ -309,12 +310,7 @@ def apply_materials(case: Case, actor, items: list[dict], files, stored: StoredF
     wanted |= {int(UPLOAD_FIELD.match(key).group(1)) for key in upload_keys}
     if not wanted:
         return
-    requirements = {
-        r.pk: r
-        for r in MaterialRequirement.objects.filter(pk__in=wanted, matter_id=case.matter_id).select_related(
-            "matter"
-        )
-    }
+    requirements = {r.pk: r for r in matter_selectors.requirements_of(case.matter) if r.pk in wanted}
     not_here = [gettext("该材料不属于本次申请的事项。")]
     errors: dict[str, list[str]] = {}
     for key in upload_keys:
@@ -400,11 +396,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
     )
 
     def validate_matter(self, value: str) -> Matter:
-        matter = (
-            Matter.objects.select_related("department")
-            .filter(implementation_code=value.strip().upper())
-            .first()
-        )
+        matter = matter_selectors.matter_for_application(value)
         if matter is None or not matter.is_published or not matter.online_apply:
             raise serializers.ValidationError(gettext("未找到可网上申请的该事项，请核对实施编码。"))
         return matter

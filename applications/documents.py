@@ -5,15 +5,13 @@
 commit, so a transition never waits for WeasyPrint.
 """
 
-from django.db import transaction
-
 from applications.models import Case, IssuedDocument, ProcessRecord
+from portal import publishing
 
 
 def schedule_issue(*, case: Case, kind: str, record: ProcessRecord) -> IssuedDocument:
     issued = IssuedDocument.objects.create(case=case, kind=kind, record=record)
     from applications.tasks import render_issued_document
 
-    # robust: a broker that is down must not turn the committed transition into an error page.
-    transaction.on_commit(lambda: render_issued_document.delay(issued.pk), robust=True)
+    publishing.on_commit(render_issued_document, issued.pk)
     return issued

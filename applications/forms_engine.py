@@ -42,6 +42,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications import completeness
+from matters import cache as catalogue_cache
 from matters.forms_spec import (
     MAX_TABLE_ROWS,
     FieldType,
@@ -120,7 +121,7 @@ def get_spec(matter, version: int | None = None) -> Spec:
     """
     title = gettext("%(matter)s申请表") % {"matter": matter.name}
     meta = {"title": title, "code": matter.implementation_code}
-    row = FormSpec.objects.filter(matter=matter).only("id", "version", "digest", "intro").first()
+    row = _spec_row(matter)
     if row is None:
         return Spec(**meta)
     if version is not None and version != row.version:
@@ -145,9 +146,22 @@ def get_spec(matter, version: int | None = None) -> Spec:
     return Spec(version=row.version, intro=row.intro, fields=rows[0], rules=rows[1], **meta)
 
 
+def _spec_row(matter) -> FormSpec | None:
+    """The matter's FormSpec row (its version, digest and intro), kept until the catalogue
+    changes: a new version saves the row, and every save of it replaces the catalogue version."""
+    return catalogue_cache.snapshot(
+        "form-spec",
+        matter.pk,
+        build=lambda: (
+            FormSpec.objects.filter(matter_id=matter.pk).only("id", "version", "digest", "intro").first()
+        ),
+    )
+
+
 def current_version(matter) -> int:
     """The version a submission filled in now should record (``Submission.form_version``)."""
-    return FormSpec.objects.filter(matter=matter).values_list("version", flat=True).first() or 0
+    row = _spec_row(matter)
+    return row.version if row is not None else 0
 
 
 # --- Values ------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from applications import completeness, uploads
 from applications.models import Case, Document, State, Submission, SubmissionMaterial
 from applications.selectors import cases_visible_to
-from matters.models import MaterialRequirement
+from matters import selectors as matter_selectors
+from matters.models import MaterialRequirement, Matter
 
 # The applicant changes materials only in these states (a draft, or a correction asked for).
 EDITABLE_STATES = frozenset({State.DRAFT, State.CORRECTION_REQUESTED})
@@ -197,20 +198,26 @@ def keep_result(
 # --- Changing a submission's materials ---------------------------------------------------
 
 
-def _locked_submission(submission: Submission) -> Submission:
-    return Submission.objects.select_for_update().get(pk=submission.pk)
-
-
 def _require_applicant(submission: Submission, actor) -> None:
     if not actor or not actor.is_authenticated or actor.pk != submission.applicant_id:
         raise MaterialError(_("只能修改本人申请的材料。"), code="forbidden")
 
 
-def _require_editable(submission: Submission, actor, requirement: MaterialRequirement | None = None) -> None:
+def _require_editable(
+    submission: Submission, actor, requirement: MaterialRequirement | None = None, *, lock: bool = False
+) -> None:
     """Only the applicant, only while every case is a draft or waits for a correction, and
-    (given a requirement) only a material of one of the submission's matters: one query."""
+    (given a requirement) only a material of one of the submission's matters: one query.
+
+    ``lock`` locks the submission's case rows until the end of the transaction, as every
+    change of its materials does: a change and a submission or transition of the same case
+    (``services._lock``) then happen one after the other, never interleaved.
+    """
     _require_applicant(submission, actor)
-    cases = list(Case.objects.filter(submission=submission).values_list("state", "matter_id"))
+    rows = Case.objects.filter(submission=submission)
+    if lock:
+        rows = rows.select_for_update().order_by("pk")  # always in the same order: no deadlock
+    cases = list(rows.values_list("state", "matter_id"))
     states = {state for state, _matter in cases}
     if not states or not states <= EDITABLE_STATES:
         raise MaterialError(_("申请已提交，当前不能修改材料。"), code="invalid_state")
@@ -284,8 +291,7 @@ def attach_upload(
     """Upload a file for a requirement: checked by content, kept in the store, attached."""
     _require_applicant(submission, actor)
     checked = uploads.check(file, name=name)  # before the lock: reading 10 MB takes a while
-    submission = _locked_submission(submission)
-    _require_editable(submission, actor, requirement)
+    _require_editable(submission, actor, requirement, lock=True)
     given = _Given.read(submission, requirement)
     _require_room(requirement, given)  # before the file is written, not after
     document = store_document(
@@ -303,8 +309,7 @@ def reuse_document(
     submission: Submission, requirement: MaterialRequirement, document: Document, actor
 ) -> SubmissionMaterial:
     """历史材料加载: attach a document from the store instead of uploading it again."""
-    submission = _locked_submission(submission)
-    _require_editable(submission, actor, requirement)
+    _require_editable(submission, actor, requirement, lock=True)
     if not may_reuse(actor, submission, document):
         raise MaterialError(_("只能使用本人或本单位资料库中的材料。"), code="not_your_document")
     if document.content_type not in uploads.allowed_types():
@@ -363,8 +368,7 @@ def promise_material(
     note: str = "",
 ) -> SubmissionMaterial:
     """容缺受理: the applicant's written promise to supply a non-key material by a date."""
-    submission = _locked_submission(submission)
-    _require_editable(submission, actor, requirement)
+    _require_editable(submission, actor, requirement, lock=True)
     if not requirement.matter.allows_deficiency_acceptance:
         raise MaterialError(
             _("该事项不支持容缺受理，请上传《%(name)s》。") % {"name": requirement.name}, "no_deficiency"
@@ -406,8 +410,8 @@ def promise_material(
 @transaction.atomic
 def remove_material(*, material: SubmissionMaterial, actor) -> None:
     """Take a file or a promise off the application; the document stays in the store."""
-    submission = _locked_submission(material.submission)
-    _require_editable(submission, actor)
+    submission = material.submission
+    _require_editable(submission, actor, lock=True)
     SubmissionMaterial.objects.filter(pk=material.pk, submission=submission).delete()
     _sync_promise_date(submission)
 
@@ -507,15 +511,21 @@ def _promise_problems(requirement: MaterialRequirement, material: SubmissionMate
 
 
 def requirement_reports(submission: Submission, matters=None) -> list[RequirementReport]:
-    """Per requirement of the submission's matters (or of ``matters``), what is wrong."""
+    """Per requirement of the submission's matters (or of ``matters``: Matter rows or ids),
+    what is wrong."""
     if matters is None:
         matters = list(Case.objects.filter(submission=submission).values_list("matter_id", flat=True))
     matter_ids = [getattr(m, "pk", m) for m in matters]
-    requirements = (
-        MaterialRequirement.objects.filter(matter_id__in=matter_ids)
-        .select_related("matter")
-        .order_by("matter_id", "sort_order", "pk")
-    )
+    if all(isinstance(m, Matter) for m in matters):
+        requirements = [
+            r for m in sorted(matters, key=lambda m: m.pk) for r in matter_selectors.requirements_of(m)
+        ]
+    else:
+        requirements = (
+            MaterialRequirement.objects.filter(matter_id__in=matter_ids)
+            .select_related("matter")
+            .order_by("matter_id", "sort_order", "pk")
+        )
     by_requirement: dict[int, list[SubmissionMaterial]] = {}
     for material in SubmissionMaterial.objects.filter(
         submission=submission, requirement__matter_id__in=matter_ids
@@ -547,5 +557,5 @@ def requirement_reports(submission: Submission, matters=None) -> list[Requiremen
 @completeness.register
 def material_problems(case: Case) -> list[str]:
     """Completeness checker: every problem of the materials of the case's matter."""
-    reports = requirement_reports(case.submission, matters=[case.matter_id])
+    reports = requirement_reports(case.submission, matters=[case.matter])
     return [problem for report in reports for problem in report.problems]

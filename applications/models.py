@@ -367,7 +367,11 @@ class Document(models.Model):
     class Meta:
         verbose_name = _("资料")
         verbose_name_plural = _("资料库")
-        indexes = [models.Index(fields=["owner", "-created_at"], name="document_owner_recent")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="document_owner_recent"),
+            # The store's "same file again" lookup on every upload (materials.store_document).
+            models.Index(fields=["owner", "sha256"], name="document_owner_sha256"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -93,26 +94,39 @@ class LocalSerialProvider:
         self.first_sequence = first_sequence
 
     def next_serial(self, *, implementation_code: str, day: datetime.date) -> IssuedSerial:
-        # Create the day's row if missing without failing when another transaction does the
-        # same (ON CONFLICT DO NOTHING), then lock it: concurrent callers queue here.
-        SerialCounter.objects.bulk_create(
-            [
-                SerialCounter(
-                    implementation_code=implementation_code, day=day, last_value=self.first_sequence - 1
+        # Lock the day's row: concurrent callers queue here until this transaction ends. Plain
+        # SQL (two statements the ORM would rebuild on every submission); the same on SQLite,
+        # where FOR UPDATE is left out: there a writing transaction holds the whole database.
+        table = connection.ops.quote_name(SerialCounter._meta.db_table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        # The table name is the model's, never input.
+        select = f"SELECT id, last_value FROM {table} WHERE implementation_code = %s AND day = %s{lock}"  # noqa: S608
+        key = [implementation_code, connection.ops.adapt_datefield_value(day)]
+        with connection.cursor() as cursor:
+            cursor.execute(select, key)
+            found = cursor.fetchone()
+            if found is None:
+                # The day's first number: create the row without failing when another transaction
+                # does the same (ON CONFLICT DO NOTHING), then lock it like any other day.
+                SerialCounter.objects.bulk_create(
+                    [
+                        SerialCounter(
+                            implementation_code=implementation_code,
+                            day=day,
+                            last_value=self.first_sequence - 1,
+                        )
+                    ],
+                    ignore_conflicts=True,
                 )
-            ],
-            ignore_conflicts=True,
-        )
-        counter = SerialCounter.objects.select_for_update().get(
-            implementation_code=implementation_code, day=day
-        )
-        # A row started by the other range (provider switched during the day) never goes backwards.
-        value = max(counter.last_value, self.first_sequence - 1) + 1
-        if value > MAX_DAILY_SEQUENCE:
-            raise SerialExhausted(f"{implementation_code} {day}")
-        counter.last_value = value
-        counter.save(update_fields=["last_value"])
-        return IssuedSerial(format_serial(implementation_code, day, counter.last_value))
+                cursor.execute(select, key)
+                found = cursor.fetchone()
+            pk, last_value = found
+            # A row started by the other range (provider switched during the day) never goes backwards.
+            value = max(last_value, self.first_sequence - 1) + 1
+            if value > MAX_DAILY_SEQUENCE:
+                raise SerialExhausted(f"{implementation_code} {day}")
+            cursor.execute(f"UPDATE {table} SET last_value = %s WHERE id = %s", [value, pk])  # noqa: S608
+        return IssuedSerial(format_serial(implementation_code, day, value))
 
 
 class ProvincialSerialProvider:

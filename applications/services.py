@@ -96,7 +96,26 @@ def _lock(case: Case) -> Case:
         locked.matter = Matter.objects.select_related("region", "department").get(pk=locked.matter_id)
     if not Case.department.is_cached(locked) and locked.matter.department_id == locked.department_id:
         locked.department = locked.matter.department
+    locked._as_locked = _column_values(locked)
     return locked
+
+
+def _column_values(case: Case) -> dict[str, object]:
+    return {f.name: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+
+
+def _save_changes(case: Case) -> None:
+    """Save the columns a transition changed since ``_lock`` (a case row has 30 columns and
+    ten indexes; a transition changes a few of them), or the whole row when not locked here."""
+    before = getattr(case, "_as_locked", None)
+    if before is None:
+        case.save()
+        return
+    now = _column_values(case)
+    changed = [name for name, value in now.items() if before.get(name) != value]
+    if changed:
+        case.save(update_fields=changed)
+    case._as_locked = now
 
 
 def _local_date(at: datetime.datetime) -> datetime.date:
@@ -718,7 +737,7 @@ def _fire(
     record = workflow.move(
         case, transition, actor, opinion=opinion, reason_code=reason_code, details=details, at=at
     )
-    case.save()
+    _save_changes(case)
     _after_transition(case, record, transition, issue=issue)
     return record
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import services
 from applications.models import Case, State, StateWording
+from matters import cache as catalogue_cache
 
 
 class StateText(NamedTuple):
@@ -150,11 +151,20 @@ def _resolve(case: Case, rows: Iterable[StateWording]) -> StateText:
 
 
 def wording_for(case: Case) -> StateText:
-    """(title, next_step) of the case's state, per matter, else default row, else built-in."""
-    rows = StateWording.objects.filter(
-        Q(matter_id=case.matter_id) | Q(matter__isnull=True), state=case.state
-    ).only("matter_id", "state", "title", "next_step")
-    return _resolve(case, list(rows))
+    """(title, next_step) of the case's state, per matter, else default row, else built-in.
+
+    The rows are kept until the catalogue version changes (saving a wording replaces it:
+    ``applications.apps``), as every answer of the applications API shows one.
+    """
+
+    def build():
+        return list(
+            StateWording.objects.filter(
+                Q(matter_id=case.matter_id) | Q(matter__isnull=True), state=case.state
+            ).only("matter_id", "state", "title", "next_step")
+        )
+
+    return _resolve(case, catalogue_cache.snapshot("state-wording", case.matter_id, case.state, build=build))
 
 
 def wordings_for(cases: Iterable[Case]) -> dict[int, StateText]:

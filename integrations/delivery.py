@@ -3,11 +3,12 @@
 Entry points (all idempotent; running two of them at once is safe):
 
 * ``kick(message_id, destination)``: called on commit by ``outbox.enqueue``. Production
-  shape: publishes the Celery task ``deliver_message`` from a background thread (a broker
-  that is down makes a publish hang for seconds; the request does not wait, and publishing
-  pauses for 30 s after a failure). Embedded mode (``CELERY_TASK_ALWAYS_EAGER``): hands the
-  destination to a small process-wide thread pool that drains it, so the request that wrote the message never
-  waits for the peer. ``OUTBOX_KICK`` forces ``"task"``, ``"thread"`` or ``"none"``.
+  shape: publishes the Celery task ``deliver_message`` from the background publisher
+  (``portal.publishing``: a broker that is down makes a publish hang for seconds; the request
+  does not wait, and publishing pauses for 30 s after a failure). Embedded mode
+  (``CELERY_TASK_ALWAYS_EAGER``): hands the destination to a small process-wide thread pool
+  that drains it, so the request that wrote the message never waits for the peer.
+  ``OUTBOX_KICK`` forces ``"task"``, ``"thread"`` or ``"none"``.
 * ``deliver_one(message_id)``: the task's body; sends that message if it is due and first
   in its ordering key, then kicks the next one of the key.
 * ``drain(destination=None, limit=...)``: a worker loop's body (and the benchmark's): claims
@@ -46,6 +47,7 @@ from integrations import destinations, requestlog
 from integrations.destinations import Envelope
 from integrations.errors import PeerRejected, PeerUnavailable
 from integrations.models import OutboxMessage
+from portal import publishing
 
 logger = logging.getLogger(__name__)
 
@@ -376,64 +378,34 @@ def kick(message_id: int | None, destination: str) -> None:
         if mode == "thread":
             _threads.kick(destination)
         else:
-            _threads.publish(message_id, destination)
+            _publish(message_id, destination)
     except Exception:
         logger.warning("could not kick delivery to %s; the sweep will deliver it", destination, exc_info=True)
 
 
 def _publish(message_id: int | None, destination: str) -> None:
+    """The production shape: a Celery task does the delivery, published from the background
+    publisher (``portal.publishing``: a broker that is down costs the request nothing)."""
     from integrations import tasks
 
     if message_id is None:
-        tasks.drain_destination.apply_async((destination,), retry=False)
+        publishing.publisher.submit(tasks.drain_destination, (destination,))
     else:
-        tasks.deliver_message.apply_async((message_id,), retry=False)
+        publishing.publisher.submit(tasks.deliver_message, (message_id,))
 
 
 class _ThreadKicker:
-    """Work that must not run in the request that commits a message.
-
-    Embedded mode (``kick``): a few background threads, one drain per destination at a time;
-    kicks that arrive while a destination is being drained are folded into one more pass.
-    Production shape (``publish``): one thread publishes the Celery tasks, because a broker
-    that is down makes a publish hang for seconds; after a failure, publishing pauses for
-    ``BROKER_PAUSE`` seconds (the sweep delivers meanwhile) instead of queueing more waits.
+    """Embedded mode (``kick``): a few background threads, one drain per destination at a
+    time; kicks that arrive while a destination is being drained are folded into one more pass.
     """
-
-    BROKER_PAUSE = 30.0
 
     def __init__(self):
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
-        self._publisher: ThreadPoolExecutor | None = None
-        self._broker_down_until = 0.0
         self._running: set[str] = set()
         self._again: set[str] = set()
         self._pending = 0
         self._idle = threading.Condition(self._lock)
-
-    def publish(self, message_id: int | None, destination: str) -> None:
-        with self._lock:
-            if time.monotonic() < self._broker_down_until:
-                return
-            if self._publisher is None:
-                self._publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-publish")
-            self._pending += 1
-            self._publisher.submit(self._publish, message_id, destination)
-
-    def _publish(self, message_id: int | None, destination: str) -> None:
-        try:
-            _publish(message_id, destination)
-        except Exception:
-            with self._lock:
-                self._broker_down_until = time.monotonic() + self.BROKER_PAUSE
-            logger.warning(
-                "could not publish delivery of %s; the sweep will deliver it", destination, exc_info=True
-            )
-        finally:
-            with self._lock:
-                self._pending -= 1
-                self._idle.notify_all()
 
     def kick(self, destination: str) -> None:
         with self._lock:
@@ -480,4 +452,10 @@ class _ThreadKicker:
 
 
 _threads = _ThreadKicker()
-wait_idle = _threads.wait_idle
+
+
+def wait_idle(timeout: float = 30.0) -> bool:
+    """Wait until no background delivery runs and every delivery task is published (tests,
+    and shutting down cleanly)."""
+    end = time.monotonic() + timeout
+    return _threads.wait_idle(timeout) and publishing.wait_idle(max(0.0, end - time.monotonic()))

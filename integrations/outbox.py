@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import OutboxMessage
+from portal.db import create_once
 
 State = OutboxMessage.State
 
@@ -28,8 +29,9 @@ def enqueue(
 ) -> OutboxMessage:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the change it reports")
-    message, created = OutboxMessage.objects.get_or_create(
-        idempotency_key=key,
+    message, created = create_once(
+        OutboxMessage,
+        lookup={"idempotency_key": key},
         defaults={
             "topic": topic,
             "destination": destination,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import secrets
 import threading
 import time
@@ -223,3 +224,15 @@ def fragments(wanted: dict[str, tuple[str, Callable[[], Any]]]) -> dict[str, Any
 def fragment(key: str, build: Callable[[], Any]) -> Any:
     """One fragment: see ``fragments``."""
     return fragments({"only": (key, build)})["only"]
+
+
+def snapshot(kind: str, *parts: Any, build: Callable[[], Any]) -> Any:
+    """A catalogue read kept like a fragment (model instances included), for the hot paths that
+    read the same rows on every request (the applications API's matter, form and materials).
+
+    Stored pickled and unpickled on every call, so each caller gets its own copy and may change
+    it (attach related objects, say) without touching another request's.
+    """
+    raw = repr(parts)
+    key = f"{_KEY_PREFIX}rows:{kind}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+    return pickle.loads(fragment(key, lambda: pickle.dumps(build(), pickle.HIGHEST_PROTOCOL)))  # noqa: S301 - our own cache

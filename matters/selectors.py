@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from matters import codes
+from matters import cache, codes
 from matters.models import (
     Department,
     GuideOption,
@@ -53,6 +53,40 @@ def departments_with_matters() -> QuerySet[Department]:
         .filter(matter_count__gt=0)
         .order_by("sort_order", "name")
     )
+
+
+# Search index columns: a third of a matter row, never read when applying.
+_SEARCH_COLUMNS = ("search_document", "search_vector")
+
+
+def matter_for_application(implementation_code: str) -> Matter | None:
+    """A matter as an application reads it (by implementation code, with its department and
+    region), kept until the catalogue changes; None when there is none. Whether it takes
+    applications is the caller's rule."""
+    code = implementation_code.strip().upper()
+
+    def build():
+        return (
+            Matter.objects.select_related("department", "region")
+            .defer(*_SEARCH_COLUMNS)
+            .filter(implementation_code=code)
+            .first()
+        )
+
+    return cache.snapshot("matter-for-application", code, build=build)
+
+
+def requirements_of(matter: Matter) -> list[MaterialRequirement]:
+    """The material requirements of ``matter`` in guide order, each pointing at ``matter``
+    (kept until the catalogue changes)."""
+
+    def build():
+        return list(MaterialRequirement.objects.filter(matter_id=matter.pk).order_by("sort_order", "pk"))
+
+    requirements = cache.snapshot("requirements", matter.pk, build=build)
+    for requirement in requirements:
+        requirement.matter = matter
+    return requirements
 
 
 def matter_for_guide(implementation_code: str) -> Matter:

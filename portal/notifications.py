@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from portal import publishing
+from portal.db import create_once
 from portal.models import Notification, NotificationTemplate, User
 
 logger = logging.getLogger(__name__)
@@ -151,8 +153,9 @@ def ensure_default_templates() -> None:
 def notify(*, user: User, template_key: str, context: dict, key: str, link: str = "") -> Notification:
     """Put a message in ``user``'s inbox and send it by SMS / e-mail after commit (once per ``key``)."""
     template = template_for(template_key)
-    notification, created = Notification.objects.get_or_create(
-        key=key,
+    notification, created = create_once(
+        Notification,
+        lookup={"key": key},
         defaults={
             "user": user,
             "template_key": template_key,
@@ -166,8 +169,7 @@ def notify(*, user: User, template_key: str, context: dict, key: str, link: str 
     if created:
         from portal.tasks import send_notification
 
-        # robust: a broker that is down must not turn the committed change into an error page.
-        transaction.on_commit(lambda: send_notification.delay(notification.pk), robust=True)
+        publishing.on_commit(send_notification, notification.pk)
     return notification
 
 

@@ -20,6 +20,15 @@ def _fresh_caches():
 
 
 @pytest.fixture(autouse=True)
+def _publisher_not_paused():
+    """A test that stopped the broker must not leave the next test's tasks unpublished."""
+    from portal import publishing
+
+    yield
+    publishing.publisher.forget_broker_failure()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A test that requests an English page must not leave English active for the next one."""
     yield

@@ -39,6 +39,7 @@ from integrations.elicences.models import (
 )
 from integrations.errors import PeerRejected, PeerUnavailable
 from matters.models import MaterialRequirement
+from portal import publishing
 
 logger = logging.getLogger(__name__)
 
@@ -275,7 +276,7 @@ def issue_for_case(*, case: Case, record: ProcessRecord | None = None) -> Issued
     )
     from integrations.elicences import tasks
 
-    transaction.on_commit(lambda: tasks.render_licence.delay(licence.pk), robust=True)
+    publishing.on_commit(tasks.render_licence, licence.pk)
     return licence
 
 

@@ -15,6 +15,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -51,6 +52,9 @@ def main() -> int:
             "API_THROTTLE_USER": "1000000/min",
             "LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
+            # As the bench's gunicorn runs: the insert view mounted, connections kept.
+            "BENCH_ENDPOINTS": "true",
+            "CONN_MAX_AGE": "600",
         }
     )
     import django
@@ -87,6 +91,27 @@ def main() -> int:
 
     for number in range(3):  # warm-up
         submit(base + number)
+
+    def insert() -> None:  # the bench's comparison: a minimal token-authenticated insert view
+        response = client.post(bench.INSERT_PATH, HTTP_AUTHORIZATION=f"Token {token.key}")
+        assert response.status_code == 201, response.content[:300]
+
+    # Timed without the profiler, in alternating batches (this machine's speed drifts): the
+    # median per request of each side, and what 30% of the insert view's rate allows.
+    insert()
+    numbers = iter(range(10**6, 2 * 10**6))
+    timings: dict[str, list[float]] = {"insert": [], "submit": []}
+    for _round in range(5):
+        for name, call in (("insert", insert), ("submit", lambda: submit(base + next(numbers)))):
+            started = time.perf_counter()
+            for _number in range(args.count):
+                call()
+            timings[name].append((time.perf_counter() - started) / args.count)
+    baseline, submission = (statistics.median(timings[name]) for name in ("insert", "submit"))
+    print(
+        f"minimal insert view {baseline * 1000:.1f} ms, submission {submission * 1000:.1f} ms per request: "
+        f"ratio {baseline / submission:.1%} (30% needs a submission in {baseline / 0.3 * 1000:.1f} ms)"
+    )
     profile = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
@@ -110,6 +135,21 @@ def main() -> int:
     for shape, seconds in spent.most_common(15):
         print(f"{seconds / args.count * 1000:6.2f} ms  {count[shape] / args.count:4.1f}×  {shape}")
     if args.no_profile:
+        return 0
+    if os.environ.get("PROFILE_BY_AREA"):  # own time summed per package / module folder
+        areas: Counter = Counter()
+        for (filename, _line, _name), entry in pstats.Stats(profile).stats.items():
+            tottime = entry[2]
+            path = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+            areas["/".join(path.split("/")[: int(os.environ["PROFILE_BY_AREA"])])] += tottime
+        for area, seconds in areas.most_common(25):
+            print(f"{seconds / args.count * 1000:7.2f} ms  {area}")
+        return 0
+    if os.environ.get("PROFILE_CALLEES"):
+        pstats.Stats(profile).sort_stats("cumulative").print_callees(os.environ["PROFILE_CALLEES"])
+        return 0
+    if os.environ.get("PROFILE_SORT"):
+        pstats.Stats(profile).sort_stats(os.environ["PROFILE_SORT"]).print_stats(30)
         return 0
     pstats.Stats(profile).sort_stats("cumulative").print_stats(
         r"work/main/(applications|integrations|portal|matters)|/(applications|integrations|portal|matters)/",

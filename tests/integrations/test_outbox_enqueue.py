@@ -7,6 +7,7 @@ from django.db import transaction
 
 from integrations import delivery, outbox, tasks
 from integrations.models import OutboxMessage
+from portal import publishing
 
 
 def enqueue(key="m-1", destination="peer", ordering_key="", **payload):
@@ -70,7 +71,7 @@ def test_no_kick_for_a_destination_nobody_delivers(published):
 @pytest.mark.django_db(transaction=True)
 def test_a_broker_that_is_down_neither_fails_nor_delays_the_change(recorder, settings, monkeypatch):
     settings.OUTBOX_KICK = "task"
-    monkeypatch.setattr(delivery._threads, "_broker_down_until", 0.0)
+    publishing.publisher.forget_broker_failure()
     attempts = []
 
     def broker_down(*args, **kwargs):

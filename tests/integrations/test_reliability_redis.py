@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 from applications.models import Case
 from integrations import delivery, destinations
 from integrations.models import OutboxMessage
+from portal import publishing
 from tests import factories
 from tests.integrations.conftest import Recorder
 
@@ -110,7 +111,7 @@ def celery_app(settings, monkeypatch):
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "broker_connection_retry")}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.OUTBOX_KICK = "task"
-    monkeypatch.setattr(delivery._threads, "_broker_down_until", 0.0)
+    publishing.publisher.forget_broker_failure()
     app.conf.task_always_eager = False
 
     def point_broker(url: str) -> None:
