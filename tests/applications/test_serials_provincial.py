@@ -13,6 +13,12 @@ from integrations.sandbox import provincial as sandbox
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("rendered_documents")]
 
 
+# The provider asks the numbering service inside the case's transaction. On SQLite that
+# transaction holds the database's only write lock, so a sandbox served from the same database
+# (live_server) cannot write its counter until the case commits: these run on PostgreSQL.
+on_postgres = pytest.mark.postgres
+
+
 @pytest.fixture
 def provincial(settings, live_server):
     settings.SERIAL_PROVIDER = "applications.serials.ProvincialSerialProvider"
@@ -29,6 +35,7 @@ def today(time_machine):
     return datetime.date(2026, 11, 16)
 
 
+@on_postgres
 def test_numbers_come_from_the_provincial_service(provincial, today, build):
     first, second = build(State.SUBMITTED), build(State.SUBMITTED)
     assert first.serial.endswith("202611160001") and second.serial.endswith("202611160002")
@@ -36,6 +43,7 @@ def test_numbers_come_from_the_provincial_service(provincial, today, build):
     assert not OutboxMessage.objects.filter(topic="case.serial_reconciliation").exists()
 
 
+@on_postgres
 @pytest.mark.parametrize("mode", ["fail", "garbage"])
 def test_a_broken_service_gives_a_local_number_marked_for_reconciliation(mode, provincial, today, build):
     sandbox.set_mode(mode)
@@ -49,6 +57,7 @@ def test_a_broken_service_gives_a_local_number_marked_for_reconciliation(mode, p
     assert message.pk < first_record.pk  # the province learns the number before the records
 
 
+@on_postgres
 def test_a_slow_service_times_out_and_the_applicant_does_not_wait(provincial, today, build):
     sandbox.set_mode("ok", delay=2)
     started = datetime.datetime.now()
@@ -58,6 +67,7 @@ def test_a_slow_service_times_out_and_the_applicant_does_not_wait(provincial, to
     time.sleep(2)  # let the sandbox finish its slow answer while this test still owns the database
 
 
+@on_postgres
 def test_the_service_back_up_gives_provincial_numbers_again(provincial, today, build):
     sandbox.set_mode("fail")
     fallback = build(State.SUBMITTED)
