@@ -62,6 +62,7 @@ def forget_rows() -> None:
         "DELETE FROM applications_submission WHERE id IN (SELECT * FROM floor_submissions)",
         "DELETE FROM applications_document WHERE file LIKE 'floor/%'",
         "DROP TABLE floor_submissions",
+        "DELETE FROM applications_serialcounter WHERE day = '2000-01-01'",
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in statements:
