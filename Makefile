@@ -33,13 +33,15 @@ e2e: install
 	$(TEST_ENV) $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Every benchmark of tests/bench/, each against its comparison measured in the same run
-# (the applications API reuses the million cases the case-queue bench has just built).
+# (the applications API reuses the million cases the case-queue bench has just built;
+# submission_floor.py then reports the least a submission can cost, ADR 0009).
 # A missed target fails `make bench` at the end, after every script has reported.
 bench: install
 	@status=0; \
 	$(PY) tests/bench/run.py $(BENCH_ARGS) || status=1; \
 	$(PY) tests/bench/bench_case_queue.py $(BENCH_ARGS) || status=1; \
 	$(PY) tests/bench/bench_applications.py --keep-db $(BENCH_ARGS) || status=1; \
+	$(PY) tests/bench/submission_floor.py || status=1; \
 	$(PY) tests/bench/bench_outbox.py $(BENCH_ARGS) || status=1; \
 	exit $$status
 

@@ -22,7 +22,8 @@ handling, validation, the upload and the response cost nothing at all.
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \\
         .venv/bin/python tests/bench/submission_floor.py [--count 30] [--rounds 5]
 
-Needs the bench database (``make bench`` or bench_applications.py builds it). Every side
+``make bench`` runs it after bench_applications.py (it reports; it has no target). Needs the
+bench database (``make bench`` or bench_applications.py builds it). Every side
 commits (the commit is part of the cost), so its rows stay in the bench database, marked
 ``floor-`` (serials, keys) and never numbered by the serial rule.
 """
