@@ -31,7 +31,6 @@ once. An outcome is written only if the worker's claim is still current.
 
 import logging
 import random
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -394,18 +393,16 @@ def _publish(message_id: int | None, destination: str) -> None:
         publishing.publisher.submit(tasks.deliver_message, (message_id,))
 
 
-class _ThreadKicker:
+class _ThreadKicker(publishing.BackgroundWork):
     """Embedded mode (``kick``): a few background threads, one drain per destination at a
     time; kicks that arrive while a destination is being drained are folded into one more pass.
     """
 
     def __init__(self):
-        self._lock = threading.Lock()
+        super().__init__()
         self._executor: ThreadPoolExecutor | None = None
         self._running: set[str] = set()
         self._again: set[str] = set()
-        self._pending = 0
-        self._idle = threading.Condition(self._lock)
 
     def kick(self, destination: str) -> None:
         with self._lock:
@@ -435,20 +432,7 @@ class _ThreadKicker:
                     self._running.discard(destination)
                     return
         finally:
-            with self._lock:
-                self._pending -= 1
-                self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until no background delivery runs (tests, and shutting down cleanly)."""
-        end = time.monotonic() + timeout
-        with self._lock:
-            while self._pending:
-                remaining = end - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._idle.wait(remaining)
-        return True
+            self._finished()
 
 
 _threads = _ThreadKicker()

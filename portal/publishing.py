@@ -23,15 +23,38 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-class _Publisher:
-    BROKER_PAUSE = 30.0
+class BackgroundWork:
+    """What a process has handed to its background threads and not finished yet, and a way to
+    wait until that is nothing (tests, and shutting down cleanly)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-        self._broker_down_until = 0.0
         self._pending = 0
         self._idle = threading.Condition(self._lock)
+
+    def _finished(self) -> None:
+        with self._lock:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        end = time.monotonic() + timeout
+        with self._lock:
+            while self._pending:
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+
+class _Publisher(BackgroundWork):
+    BROKER_PAUSE = 30.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._executor: ThreadPoolExecutor | None = None
+        self._broker_down_until = 0.0
 
     def submit(self, task, args: tuple) -> None:
         with self._lock:
@@ -55,20 +78,7 @@ class _Publisher:
                 self._broker_down_until = time.monotonic() + self.BROKER_PAUSE
             logger.warning("could not publish %s; the sweep will do it", task.name, exc_info=True)
         finally:
-            with self._lock:
-                self._pending -= 1
-                self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until every submitted publish is done (tests, and shutting down cleanly)."""
-        end = time.monotonic() + timeout
-        with self._lock:
-            while self._pending:
-                remaining = end - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._idle.wait(remaining)
-        return True
+            self._finished()
 
     def forget_broker_failure(self) -> None:
         """Publish again at once (tests that stop and start the broker)."""
