@@ -129,7 +129,7 @@ def linked_problems(
     The texts are those of the completeness checkers, matched as they are, so a checker
     added later still shows (without a link)."""
     by_text: dict[str, str] = {}
-    for report in materials.requirement_reports(case.submission, matters=[case.matter_id]):
+    for report in materials.requirement_reports(case.submission, matters=[case.matter]):
         for text in report.problems:
             by_text.setdefault(text, f"{materials_url}#material-{report.requirement.pk}")
     by_label: list[tuple[str, str]] = []

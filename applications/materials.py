@@ -510,22 +510,15 @@ def _promise_problems(requirement: MaterialRequirement, material: SubmissionMate
     return []
 
 
-def requirement_reports(submission: Submission, matters=None) -> list[RequirementReport]:
-    """Per requirement of the submission's matters (or of ``matters``: Matter rows or ids),
-    what is wrong."""
+def requirement_reports(
+    submission: Submission, matters: list[Matter] | None = None
+) -> list[RequirementReport]:
+    """Per requirement of the submission's matters (or of ``matters``), what is wrong."""
     if matters is None:
-        matters = list(Case.objects.filter(submission=submission).values_list("matter_id", flat=True))
-    matter_ids = [getattr(m, "pk", m) for m in matters]
-    if all(isinstance(m, Matter) for m in matters):
-        requirements = [
-            r for m in sorted(matters, key=lambda m: m.pk) for r in matter_selectors.requirements_of(m)
-        ]
-    else:
-        requirements = (
-            MaterialRequirement.objects.filter(matter_id__in=matter_ids)
-            .select_related("matter")
-            .order_by("matter_id", "sort_order", "pk")
-        )
+        matters = Matter.objects.for_handling().filter(cases__submission=submission).distinct()
+    matters = sorted(matters, key=lambda m: m.pk)
+    matter_ids = [m.pk for m in matters]
+    requirements = [r for m in matters for r in matter_selectors.requirements_of(m)]
     by_requirement: dict[int, list[SubmissionMaterial]] = {}
     for material in SubmissionMaterial.objects.filter(
         submission=submission, requirement__matter_id__in=matter_ids

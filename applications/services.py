@@ -93,7 +93,7 @@ def _lock(case: Case) -> Case:
         if held is not None and held.pk == getattr(locked, field.attname):
             field.set_cached_value(locked, held)
     if not Case.matter.is_cached(locked):
-        locked.matter = Matter.objects.select_related("region", "department").get(pk=locked.matter_id)
+        locked.matter = Matter.objects.for_handling().get(pk=locked.matter_id)
     if not Case.department.is_cached(locked) and locked.matter.department_id == locked.department_id:
         locked.department = locked.matter.department
     locked._as_locked = _column_values(locked)

@@ -55,10 +55,6 @@ def departments_with_matters() -> QuerySet[Department]:
     )
 
 
-# Search index columns: a third of a matter row, never read when applying.
-_SEARCH_COLUMNS = ("search_document", "search_vector")
-
-
 def matter_for_application(implementation_code: str) -> Matter | None:
     """A matter as an application reads it (by implementation code, with its department and
     region), kept until the catalogue changes; None when there is none. Whether it takes
@@ -66,12 +62,7 @@ def matter_for_application(implementation_code: str) -> Matter | None:
     code = implementation_code.strip().upper()
 
     def build():
-        return (
-            Matter.objects.select_related("department", "region")
-            .defer(*_SEARCH_COLUMNS)
-            .filter(implementation_code=code)
-            .first()
-        )
+        return Matter.objects.for_handling().filter(implementation_code=code).first()
 
     return cache.snapshot("matter-for-application", code, build=build)
 

@@ -208,7 +208,7 @@ def _review_context(case: Case, problems: list[str] | None = None, refused: bool
         case,
         "review",
         answers=forms_engine.display_answers(spec, submission.form_data) if spec.fields else [],
-        reports=materials.requirement_reports(submission, matters=[case.matter_id]),
+        reports=materials.requirement_reports(submission, matters=[case.matter]),
         problems=drafts.linked_problems(
             case, problems, form_url=_step_url(case, "form"), materials_url=_step_url(case, "materials")
         ),

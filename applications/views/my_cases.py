@@ -244,7 +244,7 @@ def _detail_context(
             panel=panel_context(request, submission),
         )
     else:
-        context["reports"] = materials.requirement_reports(submission, matters=[case.matter_id])
+        context["reports"] = materials.requirement_reports(submission, matters=[case.matter])
     return context
 
 

@@ -212,3 +212,19 @@ def test_perform_refuses_a_transition_it_has_no_form_for(build):
     with pytest.raises(TransitionNotAllowed) as refused:
         services.perform(case, "submit", case.applicant)
     assert refused.value.code == "not_here"
+
+
+def test_a_transition_writes_only_the_columns_it_changed(build, clerk):
+    """A case row has 30 columns and ten indexes: 受理 sets the state, its record and the clock,
+    and leaves the rest (the serial, the applicant, the query code…) as they are in the table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = build(State.SUBMITTED)
+    Case.objects.filter(pk=case.pk).update(external_id="written meanwhile")  # not on ``case``
+    with CaptureQueriesContext(connection) as queries:
+        services.accept(case=case, actor=clerk)
+    [update] = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "applications_case"')]
+    assert '"state"' in update and '"current_record_id"' in update and '"accepted_at"' in update
+    assert '"serial"' not in update and '"query_code"' not in update and '"external_id"' not in update
+    assert Case.objects.get(pk=case.pk).external_id == "written meanwhile"

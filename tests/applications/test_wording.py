@@ -30,6 +30,18 @@ def test_a_default_row_replaces_the_built_in_wording(build):
     assert wording.wording_for(build(State.SUBMITTED)) == ("已收到", "请耐心等待。")
 
 
+def test_a_wording_saved_or_deleted_shows_at_once_though_the_rows_are_cached(build):
+    case = build(State.SUBMITTED)
+    assert wording.wording_for(case).title == wording.default_text(State.SUBMITTED).title  # now cached
+    row = StateWording.objects.create(state=State.SUBMITTED, title="已收到", next_step="")
+    assert wording.wording_for(case).title == "已收到"
+    row.title = "材料已收到"
+    row.save()
+    assert wording.wording_for(case).title == "材料已收到"
+    row.delete()
+    assert wording.wording_for(case).title == wording.default_text(State.SUBMITTED).title
+
+
 def test_a_matters_own_row_wins_over_the_default_row(build, matter, department):
     from tests import factories
 

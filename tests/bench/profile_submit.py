@@ -17,7 +17,6 @@ import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -56,27 +55,16 @@ def main() -> int:
         "--queries", action="store_true", help="list every query of the first submission measured"
     )
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "DATABASE_URL": os.environ.get(
-                "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench"
-            ),
-            "DEBUG": "false",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "PRIVATE_MEDIA_ROOT": tempfile.mkdtemp(prefix="profile-submit-"),
-            "API_THROTTLE_USER": "1000000/min",
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            # As the bench's gunicorn runs: the insert view mounted, connections kept.
-            "BENCH_ENDPOINTS": "true",
-            "CONN_MAX_AGE": "600",
-        }
-    )
-    import django
+    from tests.bench.run import setup_in_process
 
-    django.setup()
+    setup_in_process(
+        "profile-submit",
+        ALLOWED_HOSTS="127.0.0.1",
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
+        CELERY_TASK_ALWAYS_EAGER="false",
+        API_THROTTLE_USER="1000000/min",
+        BENCH_ENDPOINTS="true",  # the insert view, as the bench's gunicorn mounts it
+    )
     from django.db import connection
     from django.test import Client
     from rest_framework.authtoken.models import Token

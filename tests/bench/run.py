@@ -105,6 +105,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def setup_in_process(name: str, **settings: str) -> None:
+    """Django in this process on the bench database, configured as the bench's gunicorn runs
+    (no debug, connections kept), for the scripts that measure in process; ``settings`` are
+    more environment variables."""
+    os.environ.update(
+        {
+            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB),
+            "DEBUG": "false",
+            "CONN_MAX_AGE": "600",
+            "PRIVATE_MEDIA_ROOT": tempfile.mkdtemp(prefix=f"{name}-"),
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            **settings,
+        }
+    )
+    import django
+
+    django.setup()
+
+
 def bench_env(database_url: str, redis_url: str) -> dict:
     env = dict(os.environ)
     env.update(

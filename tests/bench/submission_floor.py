@@ -32,10 +32,8 @@ import argparse
 import datetime
 import hashlib
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -77,21 +75,9 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "DATABASE_URL": os.environ.get(
-                "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench"
-            ),
-            "DEBUG": "false",
-            "CONN_MAX_AGE": "600",
-            "PRIVATE_MEDIA_ROOT": tempfile.mkdtemp(prefix="submission-floor-"),
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-        }
-    )
-    import django
+    from tests.bench.run import setup_in_process
 
-    django.setup()
+    setup_in_process("submission-floor")
     from django.db import connection, transaction
     from django.utils import timezone
     from rest_framework.authtoken.models import Token

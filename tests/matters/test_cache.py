@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from matters import cache
+from matters import cache, codes
 from matters.models import Synonym
 from tests import factories
 from tests.matters.test_admin_helpers import make_editor, management_form, matter_form_data
@@ -367,3 +367,48 @@ def test_a_bad_filter_of_the_api_is_answered_400_every_time(visitor, matter):
     for _attempt in range(2):
         response = visitor.get("/api/v1/matters/", {"online_depth": "9"})
         assert response.status_code == 400
+
+
+# --- Rows kept for the applications API (cache.snapshot) ----------------------------------------
+
+
+def test_a_snapshot_gives_each_caller_its_own_copy_and_follows_the_catalogue():
+    from matters import selectors
+
+    matter = factories.MatterFactory(name="食品经营许可证核发")
+    first = selectors.matter_for_application(matter.implementation_code.lower())
+    first.name = "changed by one caller"
+    with CaptureQueriesContext(connection) as queries:
+        again = selectors.matter_for_application(matter.implementation_code)
+    assert again.name == "食品经营许可证核发" and len(queries) == 0  # from the cache, a fresh copy
+    assert again.department.name == matter.department.name  # read with it, no query either
+
+    matter.status = codes.Status.WITHDRAWN
+    matter.save()  # the catalogue version changes: the next read sees the edit
+    assert selectors.matter_for_application(matter.implementation_code).status == codes.Status.WITHDRAWN
+    assert selectors.matter_for_application("11442000MB2C00000XX0000000000000") is None
+
+
+def test_requirements_kept_for_applications_follow_an_edit_and_point_at_the_given_matter():
+    from matters import selectors
+
+    matter = factories.MatterFactory()
+    requirement = factories.MaterialRequirementFactory(matter=matter, name="营业执照")
+    assert [r.name for r in selectors.requirements_of(matter)] == ["营业执照"]
+    requirement.name = "营业执照副本"
+    requirement.save()
+    [again] = selectors.requirements_of(matter)
+    assert again.name == "营业执照副本" and again.matter is matter
+
+
+def test_the_form_version_a_submission_records_follows_a_new_version_at_once():
+    from applications import forms_engine
+    from matters.forms_spec import load_spec
+
+    matter = factories.MatterFactory()
+    load_spec(matter, {"fields": [{"key": "shop", "label": "店铺名称", "type": "text"}]})
+    first = forms_engine.current_version(matter)
+    assert [f.key for f in forms_engine.get_spec(matter).fields] == ["shop"]  # both now cached
+    load_spec(matter, {"fields": [{"key": "area", "label": "经营面积", "type": "decimal"}]})
+    assert forms_engine.current_version(matter) == first + 1
+    assert [f.key for f in forms_engine.get_spec(matter).fields] == ["area"]
